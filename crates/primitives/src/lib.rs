@@ -1,0 +1,10 @@
+//! Tern's primitives: the BN254 field, Poseidon (circomlib parameters), Baby Jubjub, EdDSA-Poseidon
+//! signatures, L2 keys, Ethereum signature recovery and the decimal floats used in pubdata.
+//!
+//! Everything here is pure: no I/O, no async, no global mutable state. The block circuit
+//! (`tern-circuit`) implements the same functions as gadgets and is tested against these.
+
+pub mod field;
+pub mod poseidon;
+
+pub use field::Fr;

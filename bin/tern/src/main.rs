@@ -1,2 +1,153 @@
-//! The tern binary.
-fn main() {}
+//! `tern`: the command line. It parses arguments and calls Tern's libraries; nothing more.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+use tern_primitives::eddsa::{PrivateKey, PublicKey, Signature};
+use tern_primitives::field::{fr_from_decimal, fr_to_decimal};
+use tern_primitives::{poseidon, Fr};
+
+#[derive(Parser)]
+#[command(name = "tern", version, about = "Tern: a zero-knowledge payments rollup for Ethereum")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build a few blocks on a fresh in-memory state, covering every operation, and print them.
+    Demo,
+    /// Cryptographic tools over Tern's primitives (circomlib-compatible formats).
+    #[command(subcommand)]
+    Crypto(CryptoCommand),
+}
+
+#[derive(Subcommand)]
+enum CryptoCommand {
+    /// Poseidon (circomlib parameters) of 1 to 12 decimal field elements; prints the hash in
+    /// decimal.
+    Poseidon {
+        /// Decimal field elements.
+        #[arg(required = true, num_args = 1..)]
+        inputs: Vec<String>,
+    },
+    /// Make an EdDSA-Poseidon (Baby Jubjub) key: random, or derived as sha256(seed).
+    Keygen {
+        /// Hex seed (0x prefix optional) for a deterministic key.
+        #[arg(long)]
+        seed: Option<String>,
+    },
+    /// Sign a field element; prints the 64-byte packed signature as 0x-hex.
+    Sign {
+        /// 32-byte private key, 0x-hex.
+        #[arg(long)]
+        key: String,
+        /// Message: a decimal field element.
+        #[arg(long)]
+        msg: String,
+    },
+    /// Verify a signature; prints `valid` (exit 0) or `invalid` (exit 1).
+    Verify {
+        /// 32-byte packed public key, 0x-hex.
+        #[arg(long)]
+        pubkey: String,
+        /// Message: a decimal field element.
+        #[arg(long)]
+        msg: String,
+        /// 64-byte packed signature, 0x-hex.
+        #[arg(long)]
+        sig: String,
+    },
+}
+
+fn hex_bytes(s: &str) -> Result<Vec<u8>> {
+    let s = s.trim();
+    let s = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+    hex::decode(s).with_context(|| format!("{s:?} is not hex"))
+}
+
+fn hex_array<const N: usize>(s: &str, what: &str) -> Result<[u8; N]> {
+    let bytes = hex_bytes(s)?;
+    bytes.as_slice().try_into().with_context(|| format!("{what} must be {N} bytes, got {}", bytes.len()))
+}
+
+fn field(s: &str) -> Result<Fr> {
+    fr_from_decimal(s).with_context(|| format!("message {s:?}"))
+}
+
+fn crypto(cmd: CryptoCommand) -> Result<ExitCode> {
+    match cmd {
+        CryptoCommand::Poseidon { inputs } => {
+            let xs = inputs.iter().map(|s| fr_from_decimal(s)).collect::<Result<Vec<_>, _>>()?;
+            println!("{}", fr_to_decimal(&poseidon::poseidon(&xs)?));
+        }
+        CryptoCommand::Keygen { seed } => {
+            let key = match seed {
+                Some(seed) => PrivateKey::from_seed(&hex_bytes(&seed)?),
+                None => {
+                    let mut bytes = [0u8; 32];
+                    getrandom::getrandom(&mut bytes).context("reading the OS random source")?;
+                    PrivateKey::from_bytes(bytes)
+                }
+            };
+            let public = key.public_key();
+            println!("private_key: 0x{}", hex::encode(key.to_bytes()));
+            println!("public_key: 0x{}", hex::encode(public.pack()));
+            println!("pubkey_hash: {}", public.hash());
+        }
+        CryptoCommand::Sign { key, msg } => {
+            let key = PrivateKey::from_bytes(hex_array::<32>(&key, "private key")?);
+            println!("0x{}", hex::encode(key.sign(field(&msg)?).pack()));
+        }
+        CryptoCommand::Verify { pubkey, msg, sig } => {
+            let msg = field(&msg)?;
+            // Any key or signature that does not parse cannot verify: that is "invalid", with
+            // the reason on stderr, not a usage error.
+            let verdict = hex_array::<32>(&pubkey, "public key")
+                .and_then(|b| PublicKey::unpack(&b).map_err(anyhow::Error::from))
+                .and_then(|pk| {
+                    let sig = hex_array::<64>(&sig, "signature")?;
+                    let sig = Signature::unpack(&sig)?;
+                    Ok(pk.verify(msg, &sig))
+                });
+            return Ok(match verdict {
+                Ok(true) => {
+                    println!("valid");
+                    ExitCode::SUCCESS
+                }
+                Ok(false) => {
+                    println!("invalid");
+                    ExitCode::from(1)
+                }
+                Err(e) => {
+                    println!("invalid");
+                    eprintln!("reason: {e:#}");
+                    ExitCode::from(1)
+                }
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run() -> Result<ExitCode> {
+    match Cli::parse().command {
+        Command::Demo => {
+            print!("{}", tern_state::demo::run()?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Crypto(cmd) => crypto(cmd),
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+

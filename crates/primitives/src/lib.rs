@@ -4,7 +4,13 @@
 //! Everything here is pure: no I/O, no async, no global mutable state. The block circuit
 //! (`tern-circuit`) implements the same functions as gadgets and is tested against these.
 
+pub mod babyjubjub;
+pub mod eddsa;
+pub mod eth;
 pub mod field;
+pub mod float;
+pub mod keys;
 pub mod poseidon;
 
 pub use field::Fr;
+pub use alloy_primitives::{Address, B256};

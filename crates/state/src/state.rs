@@ -1,0 +1,441 @@
+//! The rollup state: accounts with their balance trees, the NFT tree, and the state root.
+//!
+//! Writes go through a few primitive mutations that record an undo entry each, so a failed
+//! transaction or batch rolls back exactly ([`State::checkpoint`] / [`State::rollback`]).
+//! Hashing is deferred: a write only marks the account dirty, and [`State::root`] rehashes the
+//! dirty accounts' balance trees in parallel, then the touched paths of the account tree.
+
+use crate::account::{account_leaf, Account, Nft};
+use crate::error::TxError;
+use crate::tree::{root_from_leaves, Defaults, MerkleProof, SparseMerkleTree, TreeError};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use tern_primitives::eddsa::PubKeyHash;
+use tern_primitives::{poseidon, Address, Fr};
+use tern_types::params::{
+    ACCOUNT_TREE_DEPTH, BALANCE_TREE_DEPTH, MAX_ACCOUNTS, MAX_NFTS, NFT_TREE_DEPTH,
+};
+use tern_types::{AccountId, NftId, Nonce, TokenId, ETH};
+
+#[derive(Debug, Clone)]
+struct Entry {
+    account: Account,
+    balances: SparseMerkleTree,
+    dirty: bool,
+}
+
+impl Entry {
+    fn leaf(&mut self) -> Fr {
+        let a = &self.account;
+        account_leaf(a.nonce, a.nfts_minted, &a.pubkey_hash, &a.address, self.balances.root())
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Undo {
+    Balance { id: AccountId, token: TokenId, old: u128 },
+    Meta { id: AccountId, nonce: Nonce, nfts_minted: u32, pubkey_hash: PubKeyHash },
+    NewAccount,
+    Nft { id: NftId, old: Option<Nft> },
+    NextNftId(u32),
+    ListToken(TokenId),
+}
+
+/// A position in the undo journal; see [`State::rollback`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct StateCheckpoint(usize);
+
+/// Tern's L2 state.
+#[derive(Debug, Clone)]
+pub struct State {
+    accounts: Vec<Entry>,
+    by_address: HashMap<Address, AccountId>,
+    account_tree: SparseMerkleTree,
+    balance_defaults: Defaults,
+    nfts: BTreeMap<NftId, Nft>,
+    nft_tree: SparseMerkleTree,
+    next_nft_id: u32,
+    tokens: std::collections::BTreeSet<TokenId>,
+    dirty: Vec<AccountId>,
+    journal: Vec<Undo>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn tree(depth: usize, leaf: Fr) -> Defaults {
+    Defaults::new(depth as u8, leaf)
+        .unwrap_or_else(|e| unreachable!("protocol tree depths are valid: {e}"))
+}
+
+/// The leaf of an account slot that holds no account.
+pub fn empty_account_leaf() -> Fr {
+    let empty_balances = tree(BALANCE_TREE_DEPTH, Fr::from(0u64)).root();
+    account_leaf(0, 0, &PubKeyHash::default(), &Address::ZERO, empty_balances)
+}
+
+/// The state root: `Poseidon(account_root, nft_root, next_nft_id)`.
+pub fn state_root(account_root: Fr, nft_root: Fr, next_nft_id: u32) -> Fr {
+    poseidon::hash([account_root, nft_root, Fr::from(next_nft_id)])
+}
+
+impl State {
+    /// The genesis state: no accounts, no NFTs, only ETH listed.
+    pub fn new() -> Self {
+        let balance_defaults = tree(BALANCE_TREE_DEPTH, Fr::from(0u64));
+        Self {
+            accounts: Vec::new(),
+            by_address: HashMap::new(),
+            account_tree: SparseMerkleTree::with_defaults(tree(
+                ACCOUNT_TREE_DEPTH,
+                empty_account_leaf(),
+            )),
+            balance_defaults,
+            nfts: BTreeMap::new(),
+            nft_tree: SparseMerkleTree::with_defaults(tree(NFT_TREE_DEPTH, Fr::from(0u64))),
+            next_nft_id: 0,
+            tokens: [ETH].into_iter().collect(),
+            dirty: Vec::new(),
+            journal: Vec::new(),
+        }
+    }
+
+    // ---- reads ----
+
+    /// The account with `id`, if it exists.
+    pub fn account(&self, id: AccountId) -> Option<&Account> {
+        self.accounts.get(id.0 as usize).map(|e| &e.account)
+    }
+
+    /// The account owned by `address`, if any.
+    pub fn account_id_by_address(&self, address: &Address) -> Option<AccountId> {
+        self.by_address.get(address).copied()
+    }
+
+    /// Accounts in id order.
+    pub fn accounts(&self) -> impl Iterator<Item = (AccountId, &Account)> {
+        self.accounts.iter().enumerate().map(|(i, e)| (AccountId(i as u32), &e.account))
+    }
+
+    /// Number of accounts.
+    pub fn account_count(&self) -> u32 {
+        self.accounts.len() as u32
+    }
+
+    /// Balance of `token` in account `id` (0 if the account does not exist).
+    pub fn balance(&self, id: AccountId, token: TokenId) -> u128 {
+        self.account(id).map(|a| a.balance(token)).unwrap_or(0)
+    }
+
+    /// The NFT with `id`, if it exists on L2.
+    pub fn nft(&self, id: NftId) -> Option<&Nft> {
+        self.nfts.get(&id)
+    }
+
+    /// NFTs in id order.
+    pub fn nfts(&self) -> impl Iterator<Item = (&NftId, &Nft)> {
+        self.nfts.iter()
+    }
+
+    /// The id the next minted NFT gets.
+    pub fn next_nft_id(&self) -> u32 {
+        self.next_nft_id
+    }
+
+    /// Whether `token` is listed.
+    pub fn is_listed(&self, token: TokenId) -> bool {
+        self.tokens.contains(&token)
+    }
+
+    /// Total of `token` held by all accounts.
+    pub fn total_supply(&self, token: TokenId) -> u128 {
+        self.accounts.iter().map(|e| e.account.balance(token)).sum()
+    }
+
+    // ---- roots and proofs ----
+
+    /// The state root, rehashing only what changed since the last call.
+    pub fn root(&mut self) -> Fr {
+        let account_root = self.account_root();
+        state_root(account_root, self.nft_tree.root(), self.next_nft_id)
+    }
+
+    /// The account tree root.
+    pub fn account_root(&mut self) -> Fr {
+        let dirty = std::mem::take(&mut self.dirty);
+        let leaves: Vec<(u64, Fr)> = if dirty.len() >= 16 {
+            self.accounts
+                .par_iter_mut()
+                .enumerate()
+                .filter(|(_, e)| e.dirty)
+                .map(|(i, e)| {
+                    e.dirty = false;
+                    (i as u64, e.leaf())
+                })
+                .collect()
+        } else {
+            let mut out = Vec::with_capacity(dirty.len());
+            for id in dirty {
+                if let Some(e) = self.accounts.get_mut(id.0 as usize) {
+                    if e.dirty {
+                        e.dirty = false;
+                        out.push((u64::from(id.0), e.leaf()));
+                    }
+                }
+            }
+            out
+        };
+        for (index, leaf) in leaves {
+            self.set_leaf_infallible(index, leaf);
+        }
+        self.account_tree.root()
+    }
+
+    fn set_leaf_infallible(&mut self, index: u64, leaf: Fr) {
+        // Account ids are allocated below MAX_ACCOUNTS, the tree's capacity.
+        if let Err(e) = self.account_tree.set(index, leaf) {
+            unreachable!("account id within the tree: {e}");
+        }
+    }
+
+    /// Recomputes the root from the accounts and NFTs alone, with fresh trees; tests compare
+    /// it with the incremental [`root`](Self::root).
+    pub fn root_from_scratch(&self) -> Result<Fr, TreeError> {
+        let mut account_leaves = Vec::with_capacity(self.accounts.len());
+        for (i, e) in self.accounts.iter().enumerate() {
+            let balances = e.account.balances.iter().map(|(t, b)| (u64::from(t.0), Fr::from(*b)));
+            let balance_root = root_from_leaves(BALANCE_TREE_DEPTH as u8, Fr::from(0u64), balances)?;
+            let a = &e.account;
+            let leaf = account_leaf(a.nonce, a.nfts_minted, &a.pubkey_hash, &a.address, balance_root);
+            account_leaves.push((i as u64, leaf));
+        }
+        let account_root =
+            root_from_leaves(ACCOUNT_TREE_DEPTH as u8, empty_account_leaf(), account_leaves)?;
+        let nft_leaves = self.nfts.iter().map(|(id, n)| (u64::from(id.0), n.leaf()));
+        let nft_root = root_from_leaves(NFT_TREE_DEPTH as u8, Fr::from(0u64), nft_leaves)?;
+        Ok(state_root(account_root, nft_root, self.next_nft_id))
+    }
+
+    /// Proof of account `id`'s leaf in the account tree (valid for empty slots too).
+    pub fn account_proof(&mut self, id: AccountId) -> Result<(Fr, MerkleProof), TreeError> {
+        self.account_root();
+        let leaf = self.account_tree.get(u64::from(id.0))?;
+        Ok((leaf, self.account_tree.proof(u64::from(id.0))?))
+    }
+
+    /// Proof of `token`'s balance leaf in account `id`'s balance tree, or `None` if the
+    /// account does not exist.
+    pub fn balance_proof(
+        &mut self,
+        id: AccountId,
+        token: TokenId,
+    ) -> Result<Option<(Fr, MerkleProof)>, TreeError> {
+        match self.accounts.get_mut(id.0 as usize) {
+            None => Ok(None),
+            Some(e) => {
+                let leaf = e.balances.get(u64::from(token.0))?;
+                Ok(Some((leaf, e.balances.proof(u64::from(token.0))?)))
+            }
+        }
+    }
+
+    /// Root of account `id`'s balance tree.
+    pub fn balance_root(&mut self, id: AccountId) -> Option<Fr> {
+        self.accounts.get_mut(id.0 as usize).map(|e| e.balances.root())
+    }
+
+    /// Proof of NFT `id`'s leaf in the NFT tree.
+    pub fn nft_proof(&mut self, id: NftId) -> Result<(Fr, MerkleProof), TreeError> {
+        let leaf = self.nft_tree.get(u64::from(id.0))?;
+        Ok((leaf, self.nft_tree.proof(u64::from(id.0))?))
+    }
+
+    /// Roots of the account and NFT trees, which the state root combines.
+    pub fn sub_roots(&mut self) -> (Fr, Fr) {
+        (self.account_root(), self.nft_tree.root())
+    }
+
+    // ---- journal ----
+
+    /// Marks a point to roll back to.
+    pub fn checkpoint(&self) -> StateCheckpoint {
+        StateCheckpoint(self.journal.len())
+    }
+
+    /// Undoes every write since `cp`.
+    pub fn rollback(&mut self, cp: StateCheckpoint) {
+        while self.journal.len() > cp.0 {
+            let Some(undo) = self.journal.pop() else { break };
+            match undo {
+                Undo::Balance { id, token, old } => self.write_balance(id, token, old),
+                Undo::Meta { id, nonce, nfts_minted, pubkey_hash } => {
+                    if let Some(e) = self.accounts.get_mut(id.0 as usize) {
+                        e.account.nonce = nonce;
+                        e.account.nfts_minted = nfts_minted;
+                        e.account.pubkey_hash = pubkey_hash;
+                        Self::mark(&mut self.dirty, e, id);
+                    }
+                }
+                Undo::NewAccount => {
+                    if let Some(e) = self.accounts.pop() {
+                        self.by_address.remove(&e.account.address);
+                        let id = self.accounts.len() as u64;
+                        self.set_leaf_infallible(id, empty_account_leaf());
+                    }
+                }
+                Undo::Nft { id, old } => self.write_nft(id, old),
+                Undo::NextNftId(old) => self.next_nft_id = old,
+                Undo::ListToken(t) => {
+                    self.tokens.remove(&t);
+                }
+            }
+        }
+    }
+
+    /// Forgets the journal: what was written can no longer be rolled back.
+    pub fn commit(&mut self) {
+        self.journal.clear();
+    }
+
+    // ---- primitive mutations (each journaled) ----
+
+    fn mark(dirty: &mut Vec<AccountId>, e: &mut Entry, id: AccountId) {
+        if !e.dirty {
+            e.dirty = true;
+            dirty.push(id);
+        }
+    }
+
+    fn write_balance(&mut self, id: AccountId, token: TokenId, value: u128) {
+        if let Some(e) = self.accounts.get_mut(id.0 as usize) {
+            if value == 0 {
+                e.account.balances.remove(&token);
+            } else {
+                e.account.balances.insert(token, value);
+            }
+            // Token ids are checked below MAX_TOKENS, the balance tree's capacity, on entry.
+            if let Err(err) = e.balances.set(u64::from(token.0), Fr::from(value)) {
+                unreachable!("token id within the balance tree: {err}");
+            }
+            Self::mark(&mut self.dirty, e, id);
+        }
+    }
+
+    fn write_nft(&mut self, id: NftId, nft: Option<Nft>) {
+        let leaf = nft.as_ref().map(Nft::leaf).unwrap_or(Fr::from(0u64));
+        match nft {
+            Some(n) => self.nfts.insert(id, n),
+            None => self.nfts.remove(&id),
+        };
+        if let Err(e) = self.nft_tree.set(u64::from(id.0), leaf) {
+            unreachable!("nft id within the NFT tree: {e}");
+        }
+    }
+
+    /// Lists `token` (from the L1 contract's governance events).
+    pub fn list_token(&mut self, token: TokenId) -> Result<(), TxError> {
+        if !token.is_valid() {
+            return Err(TxError::UnknownToken(token));
+        }
+        if self.tokens.insert(token) {
+            self.journal.push(Undo::ListToken(token));
+        }
+        Ok(())
+    }
+
+    /// Creates an account for `address` at the next free id.
+    pub(crate) fn create_account(&mut self, address: Address) -> Result<AccountId, TxError> {
+        if address == Address::ZERO {
+            return Err(TxError::ZeroAddress);
+        }
+        if self.accounts.len() as u32 >= MAX_ACCOUNTS {
+            return Err(TxError::AccountTreeFull);
+        }
+        let id = AccountId(self.accounts.len() as u32);
+        let mut e = Entry {
+            account: Account::new(address),
+            balances: SparseMerkleTree::with_defaults(self.balance_defaults.clone()),
+            dirty: false,
+        };
+        Self::mark(&mut self.dirty, &mut e, id);
+        self.accounts.push(e);
+        self.by_address.insert(address, id);
+        self.journal.push(Undo::NewAccount);
+        Ok(id)
+    }
+
+    pub(crate) fn set_balance(&mut self, id: AccountId, token: TokenId, value: u128) {
+        let old = self.balance(id, token);
+        if old != value {
+            self.journal.push(Undo::Balance { id, token, old });
+            self.write_balance(id, token, value);
+        }
+    }
+
+    /// Subtracts `amount`, failing without change if the balance is short.
+    pub(crate) fn debit(&mut self, id: AccountId, token: TokenId, amount: u128) -> Result<(), TxError> {
+        let balance = self.balance(id, token);
+        let rest = balance.checked_sub(amount).ok_or(TxError::InsufficientBalance {
+            account: id,
+            token,
+            balance,
+            needed: amount,
+        })?;
+        self.set_balance(id, token, rest);
+        Ok(())
+    }
+
+    /// Adds `amount`; `reserved` is what is already promised to the account (pending fees).
+    pub(crate) fn credit(
+        &mut self,
+        id: AccountId,
+        token: TokenId,
+        amount: u128,
+        reserved: u128,
+    ) -> Result<(), TxError> {
+        let balance = self.balance(id, token);
+        let new = balance
+            .checked_add(amount)
+            .filter(|n| n.checked_add(reserved).is_some())
+            .ok_or(TxError::BalanceOverflow { account: id, token, amount })?;
+        self.set_balance(id, token, new);
+        Ok(())
+    }
+
+    pub(crate) fn update_meta(
+        &mut self,
+        id: AccountId,
+        f: impl FnOnce(&mut Account),
+    ) -> Result<(), TxError> {
+        let e = self.accounts.get_mut(id.0 as usize).ok_or(TxError::AccountNotFound(id))?;
+        let a = &e.account;
+        self.journal.push(Undo::Meta {
+            id,
+            nonce: a.nonce,
+            nfts_minted: a.nfts_minted,
+            pubkey_hash: a.pubkey_hash,
+        });
+        f(&mut e.account);
+        Self::mark(&mut self.dirty, e, id);
+        Ok(())
+    }
+
+    pub(crate) fn put_nft(&mut self, id: NftId, nft: Option<Nft>) {
+        self.journal.push(Undo::Nft { id, old: self.nfts.get(&id).cloned() });
+        self.write_nft(id, nft);
+    }
+
+    pub(crate) fn allocate_nft_id(&mut self) -> Result<NftId, TxError> {
+        if self.next_nft_id >= MAX_NFTS {
+            return Err(TxError::NftTreeFull);
+        }
+        self.journal.push(Undo::NextNftId(self.next_nft_id));
+        let id = NftId(self.next_nft_id);
+        self.next_nft_id += 1;
+        Ok(id)
+    }
+}

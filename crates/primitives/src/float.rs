@@ -124,7 +124,16 @@ impl FloatFormat {
     /// `value`.
     pub fn closest_down(&self, value: u128) -> u128 {
         match self.split(value) {
-            Some((e, m)) => m * 10u128.pow(e),
+            // Truncating at the smallest fitting exponent is the best at that exponent; the only
+            // better candidate is the largest mantissa one exponent lower (128 -> 127, not 120).
+            Some((e, m)) => {
+                let truncated = m * 10u128.pow(e);
+                if e == 0 {
+                    truncated
+                } else {
+                    truncated.max(self.max_mantissa() * 10u128.pow(e - 1))
+                }
+            }
             None => self.max_mantissa() * 10u128.pow(self.max_exponent()),
         }
     }
@@ -152,8 +161,9 @@ mod tests {
     fn known_values() {
         assert_eq!(AMOUNT.pack(0), Ok(0));
         assert_eq!(AMOUNT.pack(33_554_431), Ok(33_554_431));
-        assert_eq!(AMOUNT.pack(33_554_432_0), Ok((1 << 25) | 3_355_443_2));
-        assert_eq!(AMOUNT.unpack((1 << 25) | 3_355_443_2), Ok(335_544_320));
+        assert_eq!(AMOUNT.pack(335_544_310), Ok((1 << 25) | 33_554_431));
+        assert_eq!(AMOUNT.unpack((1 << 25) | 33_554_431), Ok(335_544_310));
+        assert!(AMOUNT.pack(335_544_320).is_err());
         assert_eq!(FEE.pack(127), Ok(127));
         assert_eq!(FEE.pack(1_000_000_000_000_000), Ok((13 << 7) | 100));
         let max = AMOUNT.max_mantissa() * 10u128.pow(31);
@@ -163,11 +173,19 @@ mod tests {
     #[test]
     fn refuses_unpackable_and_malformed() {
         let err = AMOUNT.pack(33_554_433).expect_err("26 significant bits");
-        assert!(matches!(err, FloatError::NotPackable { closest: 33_554_430, .. }));
+        assert!(matches!(err, FloatError::NotPackable { closest: 33_554_431, .. }));
         assert!(FEE.pack(u128::MAX).is_err());
         assert_eq!(FEE.unpack(1 << 12), Err(FloatError::TooWide { packed: 1 << 12, bits: 12 }));
         assert_eq!(AMOUNT.closest_down(u128::MAX), AMOUNT.max_mantissa() * 10u128.pow(31));
         assert!(!AMOUNT.is_packable(123_456_789));
+    }
+
+    #[test]
+    fn closest_down_is_the_largest_not_above() {
+        assert_eq!(FEE.closest_down(128), 127);
+        assert_eq!(FEE.closest_down(1_279), 1_270);
+        assert_eq!(AMOUNT.closest_down(33_554_433), 33_554_431);
+        assert_eq!(FEE.closest_down(127), 127);
     }
 
     #[test]
@@ -184,6 +202,12 @@ mod tests {
             for f in [AMOUNT, FEE] {
                 let down = f.closest_down(v);
                 prop_assert!(down <= v);
+                // Nothing representable lies strictly between: the next one up is above v.
+                if down < v {
+                    if let Some(next) = f.closest_up(down + 1) {
+                        prop_assert!(next > v);
+                    }
+                }
                 let p = f.pack(down).expect("closest_down is packable");
                 prop_assert_eq!(f.unpack(p), Ok(down));
                 if let Some(up) = f.closest_up(v) {

@@ -8,6 +8,8 @@
 
 use crate::field::Fr;
 use ark_ff::{Field, Zero};
+#[cfg(test)]
+use proptest::prelude::*;
 use std::sync::OnceLock;
 
 /// The largest number of inputs circomlib defines parameters for.
@@ -22,30 +24,137 @@ pub enum PoseidonError {
     BadArity(usize),
 }
 
+/// Round constants and matrices of one width, in the form the fast permutation uses.
+///
+/// Partial rounds apply the S-box to element 0 only, so two exact rewrites make them cheap (the
+/// optimisation of the Poseidon paper, appendix B):
+/// - constants: adding `c[1..]` commutes with the partial S-box, so `M·(0, c[1..])` is carried
+///   into the next round's constants, and each partial round adds one scalar to element 0;
+/// - matrices: a dense `N` factors as `A·B` with `A = diag(1, N̂)` and
+///   `B = [[n00, n_row], [N̂⁻¹·n_col, I]]`. `A` commutes with the partial S-box and with adding a
+///   constant to element 0, so it moves into the next round's matrix (`M·A`), leaving the sparse
+///   `B` (2t−1 multiplications instead of t²). The last partial round keeps the dense `M·A`.
 struct Params {
     width: usize,
     full_rounds: usize,
     partial_rounds: usize,
-    /// `ark[round * width + i]`.
+    /// Original constants, `ark[round * width + i]`; only the reference permutation reads them.
+    #[cfg_attr(not(test), allow(dead_code))]
     ark: Vec<Fr>,
     /// `mds[i * width + j]`.
     mds: Vec<Fr>,
+    /// Constants with the partial rounds' constants moved (same layout as `ark`).
+    moved_ark: Vec<Fr>,
+    /// Per sparse partial round: `n00, n_row[0..t-1], w[0..t-1]` (2t−1 elements).
+    sparse: Vec<Fr>,
+    /// The dense matrix of the last partial round.
+    last_partial: Vec<Fr>,
+}
+
+fn mat_mul(a: &[Fr], b: &[Fr], w: usize) -> Vec<Fr> {
+    let mut out = vec![Fr::zero(); w * w];
+    for i in 0..w {
+        for j in 0..w {
+            out[i * w + j] = (0..w).map(|k| a[i * w + k] * b[k * w + j]).sum();
+        }
+    }
+    out
+}
+
+/// Inverse of an `n×n` matrix by Gauss-Jordan elimination; `None` if singular.
+fn invert(m: &[Fr], n: usize) -> Option<Vec<Fr>> {
+    let mut a = m.to_vec();
+    let mut inv = vec![Fr::zero(); n * n];
+    for i in 0..n {
+        inv[i * n + i] = Fr::from(1u64);
+    }
+    for col in 0..n {
+        let pivot = (col..n).find(|&r| !a[r * n + col].is_zero())?;
+        for k in 0..n {
+            a.swap(col * n + k, pivot * n + k);
+            inv.swap(col * n + k, pivot * n + k);
+        }
+        let p = a[col * n + col].inverse()?;
+        for k in 0..n {
+            a[col * n + k] *= p;
+            inv[col * n + k] *= p;
+        }
+        for r in 0..n {
+            if r != col {
+                let f = a[r * n + col];
+                if !f.is_zero() {
+                    for k in 0..n {
+                        let (x, y) = (a[col * n + k], inv[col * n + k]);
+                        a[r * n + k] -= f * x;
+                        inv[r * n + k] -= f * y;
+                    }
+                }
+            }
+        }
+    }
+    Some(inv)
+}
+
+impl Params {
+    fn new(width: usize) -> Self {
+        // Widths 2..=13 are exactly those light-poseidon ships; the caller checked the range.
+        let p = light_poseidon::parameters::bn254_x5::get_poseidon_parameters::<Fr>(width as u8)
+            .unwrap_or_else(|e| unreachable!("circomlib parameters for width {width}: {e}"));
+        let w = width;
+        let mds: Vec<Fr> = p.mds.into_iter().flatten().collect();
+        let (full, partial) = (p.full_rounds, p.partial_rounds);
+        let half = full / 2;
+
+        let mut moved_ark = p.ark.clone();
+        for r in half..half + partial {
+            let mut rest = vec![Fr::zero(); w];
+            rest[1..].copy_from_slice(&moved_ark[r * w + 1..(r + 1) * w]);
+            for c in &mut moved_ark[r * w + 1..(r + 1) * w] {
+                *c = Fr::zero();
+            }
+            for i in 0..w {
+                let carry: Fr = (0..w).map(|j| mds[i * w + j] * rest[j]).sum();
+                moved_ark[(r + 1) * w + i] += carry;
+            }
+        }
+
+        let n = w - 1;
+        let mut sparse = Vec::with_capacity((partial - 1) * (2 * w - 1));
+        let mut dense = mds.clone();
+        for _ in 0..partial - 1 {
+            let hat: Vec<Fr> = (1..w).flat_map(|i| (1..w).map(move |j| (i, j))).map(|(i, j)| dense[i * w + j]).collect();
+            let hat_inv = invert(&hat, n)
+                .unwrap_or_else(|| unreachable!("MDS minors of circomlib's matrices are invertible"));
+            sparse.push(dense[0]);
+            sparse.extend_from_slice(&dense[1..w]);
+            for i in 0..n {
+                sparse.push((0..n).map(|j| hat_inv[i * n + j] * dense[(j + 1) * w]).sum());
+            }
+            let mut a = vec![Fr::zero(); w * w];
+            a[0] = Fr::from(1u64);
+            for i in 0..n {
+                for j in 0..n {
+                    a[(i + 1) * w + j + 1] = hat[i * n + j];
+                }
+            }
+            dense = mat_mul(&mds, &a, w);
+        }
+        Self {
+            width,
+            full_rounds: full,
+            partial_rounds: partial,
+            ark: p.ark,
+            mds,
+            moved_ark,
+            sparse,
+            last_partial: dense,
+        }
+    }
 }
 
 fn params(width: usize) -> &'static Params {
     static TABLES: [OnceLock<Params>; MAX_WIDTH + 1] = [const { OnceLock::new() }; MAX_WIDTH + 1];
-    TABLES[width].get_or_init(|| {
-        // Widths 2..=16 are exactly those light-poseidon ships; the caller checked the range.
-        let p = light_poseidon::parameters::bn254_x5::get_poseidon_parameters::<Fr>(width as u8)
-            .unwrap_or_else(|e| unreachable!("circomlib parameters for width {width}: {e}"));
-        Params {
-            width,
-            full_rounds: p.full_rounds,
-            partial_rounds: p.partial_rounds,
-            ark: p.ark,
-            mds: p.mds.into_iter().flatten().collect(),
-        }
-    })
+    TABLES[width].get_or_init(|| Params::new(width))
 }
 
 #[inline(always)]
@@ -55,14 +164,67 @@ fn sbox(x: &mut Fr) {
     *x *= x4;
 }
 
+#[inline(always)]
+fn dense_layer(m: &[Fr], state: &mut [Fr; MAX_WIDTH], w: usize) {
+    let mut tmp = [Fr::zero(); MAX_WIDTH];
+    for (i, t) in tmp[..w].iter_mut().enumerate() {
+        let row = &m[i * w..(i + 1) * w];
+        let mut acc = Fr::zero();
+        for (s, c) in state[..w].iter().zip(row) {
+            acc += *s * c;
+        }
+        *t = acc;
+    }
+    state[..w].copy_from_slice(&tmp[..w]);
+}
+
+fn full_round(p: &Params, r: usize, state: &mut [Fr; MAX_WIDTH]) {
+    let w = p.width;
+    for (s, c) in state[..w].iter_mut().zip(&p.moved_ark[r * w..(r + 1) * w]) {
+        *s += c;
+    }
+    state[..w].iter_mut().for_each(sbox);
+    dense_layer(&p.mds, state, w);
+}
+
+/// The permutation with sparse partial rounds.
 fn permute(p: &Params, state: &mut [Fr; MAX_WIDTH]) {
     let w = p.width;
     let half = p.full_rounds / 2;
-    let rounds = p.full_rounds + p.partial_rounds;
-    let mut tmp = [Fr::zero(); MAX_WIDTH];
-    for r in 0..rounds {
-        let ark = &p.ark[r * w..(r + 1) * w];
-        for (s, c) in state[..w].iter_mut().zip(ark) {
+    for r in 0..half {
+        full_round(p, r, state);
+    }
+    for k in 0..p.partial_rounds {
+        let r = half + k;
+        state[0] += p.moved_ark[r * w];
+        sbox(&mut state[0]);
+        if k + 1 == p.partial_rounds {
+            dense_layer(&p.last_partial, state, w);
+        } else {
+            let b = &p.sparse[k * (2 * w - 1)..(k + 1) * (2 * w - 1)];
+            let s0 = state[0];
+            let mut first = b[0] * s0;
+            for j in 1..w {
+                first += b[j] * state[j];
+            }
+            for i in 1..w {
+                state[i] += b[w - 1 + i] * s0;
+            }
+            state[0] = first;
+        }
+    }
+    for r in half + p.partial_rounds..p.full_rounds + p.partial_rounds {
+        full_round(p, r, state);
+    }
+}
+
+/// The textbook permutation, kept to check the optimised one against.
+#[cfg(test)]
+fn permute_reference(p: &Params, state: &mut [Fr; MAX_WIDTH]) {
+    let w = p.width;
+    let half = p.full_rounds / 2;
+    for r in 0..p.full_rounds + p.partial_rounds {
+        for (s, c) in state[..w].iter_mut().zip(&p.ark[r * w..(r + 1) * w]) {
             *s += c;
         }
         if r < half || r >= half + p.partial_rounds {
@@ -70,15 +232,7 @@ fn permute(p: &Params, state: &mut [Fr; MAX_WIDTH]) {
         } else {
             sbox(&mut state[0]);
         }
-        for (i, t) in tmp[..w].iter_mut().enumerate() {
-            let row = &p.mds[i * w..(i + 1) * w];
-            let mut acc = Fr::zero();
-            for (s, m) in state[..w].iter().zip(row) {
-                acc += *s * m;
-            }
-            *t = acc;
-        }
-        state[..w].copy_from_slice(&tmp[..w]);
+        dense_layer(&p.mds, state, w);
     }
 }
 
@@ -116,6 +270,21 @@ mod tests {
             let inputs: Vec<Fr> = (0..n).map(|i| Fr::from((i * 7919 + 3) as u64)).collect();
             let mut reference = Poseidon::<Fr>::new_circom(n).expect("circom params");
             assert_eq!(poseidon(&inputs), Ok(reference.hash(&inputs).expect("hash")), "n={n}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn sparse_rounds_equal_textbook_rounds(seed in any::<[u64; 13]>(), width in 2usize..=13) {
+            let p = params(width);
+            let mut a = [Fr::zero(); MAX_WIDTH];
+            for (x, s) in a[..width].iter_mut().zip(seed) {
+                *x = Fr::from(s);
+            }
+            let mut b = a;
+            permute(p, &mut a);
+            permute_reference(p, &mut b);
+            prop_assert_eq!(a, b);
         }
     }
 

@@ -94,6 +94,16 @@ pub enum BlockError {
     Encode(#[from] tern_types::EncodeError),
 }
 
+/// Accounts whose nonces a transaction uses: the signer, and a swap's order accounts.
+fn signing_accounts(tx: &SignedTx) -> Vec<AccountId> {
+    match tx {
+        SignedTx::Swap(s) => {
+            vec![s.tx.account_id, s.tx.orders[0].tx.account_id, s.tx.orders[1].tx.account_id]
+        }
+        other => vec![other.account_id()],
+    }
+}
+
 /// Builds one block. Deterministic: the same inputs always give the same block and state.
 pub fn build_block(
     mut state: State,
@@ -138,7 +148,16 @@ pub fn build_block(
     let mut rejected = Vec::new();
     let mut deferred = Vec::new();
     let mut auth = Vec::new();
+    // Once an account's transaction waits for a later block, its later transactions would only
+    // fail on the nonce, so they wait too instead of being rejected.
+    let mut waiting = std::collections::BTreeSet::new();
     for (index, (item, sigs)) in txs.iter().zip(&signers).enumerate() {
+        let signers_of = || item.txs().iter().flat_map(signing_accounts);
+        if signers_of().any(|a| waiting.contains(&a)) {
+            waiting.extend(signers_of());
+            deferred.push(index);
+            continue;
+        }
         let cp = state.checkpoint();
         let saved_fees = fees.clone();
         let mut item_ops = Vec::new();
@@ -164,9 +183,15 @@ pub fn build_block(
             state.rollback(cp);
             fees = saved_fees;
             match failure {
-                Some(_) if fee_limit => deferred.push(index),
+                Some(_) if fee_limit => {
+                    waiting.extend(signers_of());
+                    deferred.push(index);
+                }
                 Some(error) => rejected.push(Rejected { index, error }),
-                None if no_room => deferred.push(index),
+                None if no_room => {
+                    waiting.extend(signers_of());
+                    deferred.push(index);
+                }
                 None => rejected.push(Rejected { index, error: TxError::Invalid("empty batch") }),
             }
             continue;

@@ -178,7 +178,7 @@ pub enum TxError {
     /// A transaction that pays fees in a new token would exceed the block's fee tokens.
     #[error("the block already collects fees in {max} tokens", max = tern_types::params::MAX_FEE_TOKENS_PER_BLOCK)]
     FeeTokenLimit,
-    /// The block's fee account does not exist.
-    #[error("fee {0} does not exist")]
-    FeeAccountNotFound(AccountId),
+    /// The account has used every nonce.
+    #[error("{0} has used all 2^32 nonces and can sign no more transactions")]
+    NonceExhausted(AccountId),
 }

@@ -202,8 +202,15 @@ impl State {
         Ok(())
     }
 
+    /// Advances the nonce; it never wraps, so no old signature can become valid again.
     fn bump_nonce(&mut self, id: AccountId) -> Result<(), TxError> {
-        self.update_meta(id, |a| a.nonce = a.nonce.wrapping_add(1))
+        let next = self.next_nonce(id)?;
+        self.update_meta(id, |a| a.nonce = next)
+    }
+
+    fn next_nonce(&self, id: AccountId) -> Result<Nonce, TxError> {
+        let account = self.account(id).ok_or(TxError::AccountNotFound(id))?;
+        account.nonce.checked_add(1).ok_or(TxError::NonceExhausted(id))
     }
 
     fn charge_fee(
@@ -244,12 +251,32 @@ impl State {
     ) -> Result<Op, TxError> {
         let cp = self.checkpoint();
         let saved = fees.clone();
-        let result = self.apply_tx_inner(tx, signers, ctx, fees);
+        let result = self
+            .apply_tx_inner(tx, signers, ctx, fees)
+            .and_then(|op| self.check_fee_room(ctx.fee_account, &saved, fees).map(|()| op));
         if result.is_err() {
             self.rollback(cp);
             *fees = saved;
         }
         result
+    }
+
+    /// The fee account must be able to take every pending fee when the block is sealed;
+    /// otherwise a fee would make [`State::credit_fees`] fail and with it the whole block.
+    fn check_fee_room(
+        &self,
+        fee_account: AccountId,
+        before: &Fees,
+        after: &Fees,
+    ) -> Result<(), TxError> {
+        for (token, total) in after.iter() {
+            if self.balance(fee_account, *token).checked_add(*total).is_none() {
+                let amount = total.saturating_sub(before.get(*token));
+                let token = *token;
+                return Err(TxError::BalanceOverflow { account: fee_account, token, amount });
+            }
+        }
+        Ok(())
     }
 
     fn apply_tx_inner(
@@ -335,9 +362,10 @@ impl State {
                 self.check_eth_auth(t, address, ctx)?;
                 self.charge_fee(t.account_id, t.fee_token, t.fee, fees)?;
                 let pkh = t.new_pubkey_hash;
+                let next = self.next_nonce(t.account_id)?;
                 self.update_meta(t.account_id, |a| {
                     a.pubkey_hash = pkh;
-                    a.nonce = a.nonce.wrapping_add(1);
+                    a.nonce = next;
                 })?;
                 Ok(Op::ChangePubKey(ChangePubKeyOp {
                     account_id: t.account_id,
@@ -385,8 +413,9 @@ impl State {
                     .checked_add(1)
                     .ok_or(TxError::Invalid("the creator has minted the maximum number of NFTs"))?;
                 self.charge_fee(t.account_id, t.fee_token, t.fee, fees)?;
+                let next = self.next_nonce(t.account_id)?;
                 self.update_meta(t.account_id, |a| {
-                    a.nonce = a.nonce.wrapping_add(1);
+                    a.nonce = next;
                     a.nfts_minted = next_serial;
                 })?;
                 let nft_id = self.allocate_nft_id()?;
@@ -539,7 +568,10 @@ impl State {
                 if order.amount != sold {
                     return Err(TxError::OrderAmountMismatch { order: i, expected: order.amount, got: sold });
                 }
-                nonce_mask |= 1 << i;
+                // A submitter's own order rides on the swap's nonce: one transaction, one nonce.
+                if order.account_id != s.account_id {
+                    nonce_mask |= 1 << i;
+                }
             }
         }
         let accounts = [o0.account_id, o1.account_id];

@@ -19,13 +19,26 @@ fn reference(depth: u8, default_leaf: Fr, leaves: &BTreeMap<u64, Fr>) -> Fr {
 
 /// Hashes every node of a small tree densely: the most literal reading of the spec.
 fn dense_root(depth: u8, default_leaf: Fr, leaves: &BTreeMap<u64, Fr>) -> Fr {
-    let mut level: Vec<Fr> = (0..capacity_of(depth))
-        .map(|i| leaves.get(&i).copied().unwrap_or(default_leaf))
-        .collect();
+    let mut level: Vec<Fr> =
+        (0..capacity_of(depth)).map(|i| leaves.get(&i).copied().unwrap_or(default_leaf)).collect();
     while level.len() > 1 {
         level = level.chunks(4).map(|c| hash([c[0], c[1], c[2], c[3]])).collect();
     }
     level[0]
+}
+
+/// How many nodes are non-default when `leaves` (default 0) are set: each non-zero leaf and
+/// all its ancestors.
+fn non_default_nodes(depth: u8, leaves: &BTreeMap<u64, Fr>) -> usize {
+    let mut nodes = std::collections::BTreeSet::new();
+    for (&index, leaf) in leaves {
+        if *leaf != fr(0) {
+            for level in 0..=depth {
+                nodes.insert((level, index >> (2 * u32::from(level))));
+            }
+        }
+    }
+    nodes.len()
 }
 
 #[test]
@@ -322,7 +335,7 @@ fn op(capacity: u64) -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
     fn incremental_root_matches_from_scratch(
@@ -341,7 +354,11 @@ proptest! {
                 model.insert(i, fr(v));
                 prop_assert_eq!(t.get(i), Ok(fr(v)));
             } else if let Op::Root = op {
-                prop_assert_eq!(t.root(), reference(depth, default_leaf, &model));
+                let root = t.root();
+                // Deep trees are checked once at the end: the reference rehashes every leaf.
+                if depth <= 5 {
+                    prop_assert_eq!(root, reference(depth, default_leaf, &model));
+                }
             }
         }
         let root = t.root();
@@ -360,44 +377,42 @@ proptest! {
     ) {
         let mut t = tree(5, fr(0));
         let mut model: BTreeMap<u64, Fr> = BTreeMap::new();
-        let mut stack: Vec<(Checkpoint, BTreeMap<u64, Fr>, Fr)> = Vec::new();
+        let mut stack: Vec<(Checkpoint, BTreeMap<u64, Fr>)> = Vec::new();
         for op in ops {
             match op {
                 Op::Set(i, v) => {
                     t.set(i, fr(v)).expect("in range");
                     model.insert(i, fr(v));
                 }
-                Op::Root => prop_assert_eq!(t.root(), reference(5, fr(0), &model)),
-                Op::Checkpoint => {
-                    let root = reference(5, fr(0), &model);
-                    stack.push((t.checkpoint(), model.clone(), root));
+                Op::Root => {
+                    t.root();
                 }
+                Op::Checkpoint => stack.push((t.checkpoint(), model.clone())),
                 Op::Revert => {
-                    if let Some((cp, saved, root)) = stack.pop() {
+                    if let Some((cp, saved)) = stack.pop() {
                         t.revert_to(cp).expect("open");
                         model = saved;
                         for (&i, &leaf) in &model {
                             prop_assert_eq!(t.get(i), Ok(leaf));
                         }
-                        prop_assert_eq!(t.root(), root);
+                        prop_assert_eq!(t.root(), reference(5, fr(0), &model));
                     }
                 }
                 Op::Commit => {
-                    if let Some((cp, _, _)) = stack.pop() {
+                    if let Some((cp, _)) = stack.pop() {
                         t.commit(cp).expect("open");
                     }
                 }
             }
         }
         prop_assert_eq!(t.root(), reference(5, fr(0), &model));
-        let nodes = t.store().len();
-        if let Some((cp, saved, root)) = stack.into_iter().next() {
+        if let Some((cp, saved)) = stack.into_iter().next() {
             t.revert_to(cp).expect("outermost is open");
-            prop_assert_eq!(t.root(), root);
-            prop_assert_eq!(t.root(), reference(5, fr(0), &saved));
+            model = saved;
+            prop_assert_eq!(t.root(), reference(5, fr(0), &model));
             prop_assert!(t.journal.is_empty());
-        } else {
-            prop_assert_eq!(nodes, t.store().len());
         }
+        // Exactly the non-default nodes are stored: nothing stale survives undo or clearing.
+        prop_assert_eq!(t.store().len(), non_default_nodes(5, &model));
     }
 }

@@ -1,0 +1,104 @@
+//! The `tern` binary against circomlibjs's vectors: what a user types is what is checked.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn tern(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tern")).args(args).output().expect("run tern")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+fn vectors(name: &str) -> Value {
+    let path = format!("{}/../../crates/primitives/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("vector file")).expect("json")
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().expect("string field")
+}
+
+#[test]
+fn poseidon_matches_every_vector() {
+    for v in vectors("poseidon.json")["vectors"].as_array().expect("vectors") {
+        let inputs: Vec<&str> = v["inputs"].as_array().expect("inputs").iter().map(s).collect();
+        let mut args = vec!["crypto", "poseidon"];
+        args.extend(&inputs);
+        let out = tern(&args);
+        assert!(out.status.success(), "{inputs:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(stdout(&out), s(&v["hash"]), "{inputs:?}");
+    }
+}
+
+#[test]
+fn sign_and_verify_match_every_vector() {
+    for v in vectors("eddsa_poseidon.json")["vectors"].as_array().expect("vectors") {
+        let (pk, msg, sig) = (s(&v["public_key_packed"]), s(&v["message"]), s(&v["signature_packed"]));
+        let valid = v["valid"].as_bool().expect("valid flag");
+        let out = tern(&["crypto", "verify", "--pubkey", pk, "--msg", msg, "--sig", sig]);
+        if valid {
+            assert_eq!(stdout(&out), "valid");
+            assert_eq!(out.status.code(), Some(0));
+        } else {
+            assert_eq!(stdout(&out), "invalid");
+            assert_eq!(out.status.code(), Some(1));
+        }
+        if let Some(key) = v.get("private_key").and_then(Value::as_str) {
+            let out = tern(&["crypto", "sign", "--key", key, "--msg", msg]);
+            assert!(out.status.success());
+            if valid {
+                assert_eq!(stdout(&out), sig, "signature for message {msg}");
+            }
+        }
+    }
+}
+
+#[test]
+fn keygen_is_deterministic_with_a_seed_and_signs_verifiably() {
+    let a = stdout(&tern(&["crypto", "keygen", "--seed", "0x0102"]));
+    let b = stdout(&tern(&["crypto", "keygen", "--seed", "0102"]));
+    assert_eq!(a, b);
+    let field = |name: &str| {
+        a.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("{name} in {a}"))
+            .to_string()
+    };
+    let (key, pubkey) = (field("private_key"), field("public_key"));
+    let sig = stdout(&tern(&["crypto", "sign", "--key", &key, "--msg", "42"]));
+    let ok = tern(&["crypto", "verify", "--pubkey", &pubkey, "--msg", "42", "--sig", &sig]);
+    assert_eq!((stdout(&ok).as_str(), ok.status.code()), ("valid", Some(0)));
+    let bad = tern(&["crypto", "verify", "--pubkey", &pubkey, "--msg", "43", "--sig", &sig]);
+    assert_eq!((stdout(&bad).as_str(), bad.status.code()), ("invalid", Some(1)));
+    let random = stdout(&tern(&["crypto", "keygen"]));
+    assert_ne!(random, a);
+}
+
+#[test]
+fn malformed_input_is_a_clear_error() {
+    let out = tern(&["crypto", "poseidon", "12x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a decimal field element"));
+    // The field modulus itself is not a field element.
+    let p = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
+    assert_eq!(tern(&["crypto", "poseidon", p]).status.code(), Some(2));
+    assert_eq!(tern(&["crypto", "sign", "--key", "0x1234", "--msg", "1"]).status.code(), Some(2));
+    // A key that is not a curve point cannot verify anything.
+    let out = tern(&["crypto", "verify", "--pubkey", &format!("0x{}", "ff".repeat(32)), "--msg", "1", "--sig", &format!("0x{}", "00".repeat(64))]);
+    assert_eq!((stdout(&out).as_str(), out.status.code()), ("invalid", Some(1)));
+}
+
+#[test]
+fn demo_runs_every_operation() {
+    let out = tern(&["demo"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    for op in [
+        "Deposit", "ChangePubKey", "Transfer ", "TransferToNew", "Withdraw ", "ForcedExit", "Swap", "MintNFT",
+        "TransferNFT", "WithdrawNFT", "FullExit ", "FullExitNFT", "Noop", "rejected",
+    ] {
+        assert!(text.contains(op), "demo output lacks {op}");
+    }
+}

@@ -621,9 +621,18 @@ impl State {
                 self.credit_for(ctx, fees, account_id, token, amount)?;
                 Ok(Op::Deposit(DepositOp { account_id, token, amount, address: to }))
             }
+            // L1 refuses requests outside the id spaces; if one arrives anyway it is a clear error
+            // rather than an operation that cannot be encoded.
+            PriorityOp::FullExit { account_id, .. } | PriorityOp::FullExitNft { account_id, .. }
+                if !account_id.is_valid() =>
+            {
+                Err(TxError::AccountNotFound(account_id))
+            }
+            PriorityOp::FullExit { token, .. } if !token.is_valid() => Err(TxError::UnknownToken(token)),
+            PriorityOp::FullExitNft { nft_id, .. } if !nft_id.is_valid() => Err(TxError::NftNotFound(nft_id)),
             PriorityOp::FullExit { account_id, owner, token } => {
                 let owned = self.account(account_id).is_some_and(|a| a.address == owner);
-                let amount = if owned && token.is_valid() { self.balance(account_id, token) } else { 0 };
+                let amount = if owned { self.balance(account_id, token) } else { 0 };
                 if amount > 0 {
                     self.debit(account_id, token, amount)?;
                 }

@@ -134,7 +134,8 @@ pub struct SwapOp {
     pub fee_token: TokenId,
     /// Fee.
     pub fee: u128,
-    /// Bit i set: order i consumed its account's nonce (a fill-or-kill order).
+    /// Bit i set: order i was fill-or-kill and consumed its account's nonce, in addition to the
+    /// submitter's. A submitter's own order never sets its bit: one transaction, one nonce.
     pub nonce_mask: u8,
 }
 

@@ -1761,6 +1761,23 @@ fn transactions_that_do_not_fit_are_deferred() {
     assert_eq!(built.block.used_chunks(), 3 * transfer_chunks);
     assert_eq!(env.nonce(c.account_id), 1);
 
+    // A sender whose transaction waits keeps its later transactions waiting too: they would
+    // only fail on the nonce, and a node must not drop them as rejected.
+    env.capacity = withdraw_chunks - 1;
+    c.nonce -= 1; // the withdrawal above was deferred, so its nonce is still unused
+    let built = env.build(
+        &[],
+        vec![
+            single(c.withdraw(c.address, ETH, 1, 0).expect("sign")),
+            single(a.transfer(b.address, ETH, 1, 0).expect("sign")),
+            single(c.transfer(a.address, ETH, 1, 0).expect("sign")),
+        ],
+    );
+    assert_eq!(built.deferred, vec![0, 2]);
+    assert_eq!(built.rejected, vec![]);
+    assert_eq!(built.block.ops.len(), 1);
+    c.nonce -= 2;
+
     // Priority operations that do not fit stay in the queue.
     env.capacity = op_chunks(tern_types::tx::tx_type::DEPOSIT).expect("chunks");
     let built = env.build(

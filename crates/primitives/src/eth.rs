@@ -24,12 +24,14 @@ use alloy_sol_types::{eip712_domain, Eip712Domain, SolStruct};
 pub use k256::ecdsa::SigningKey;
 
 mod typed {
-    #![allow(missing_docs)]
     alloy_sol_types::sol! {
         /// The EIP-712 struct a wallet signs to set an account's L2 key.
         struct ChangePubKey {
+            /// The new L2 key's [`PubKeyHash`](crate::eddsa::PubKeyHash).
             bytes20 pubKeyHash;
+            /// The account's nonce at which the change applies.
             uint32 nonce;
+            /// The L2 account whose key changes.
             uint32 accountId;
         }
     }

@@ -12,6 +12,9 @@ use ark_ff::{Field, Zero};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
+#[cfg(feature = "r1cs")]
+pub mod r1cs;
+
 /// The largest number of inputs circomlib defines parameters for.
 pub const MAX_INPUTS: usize = 12;
 const MAX_WIDTH: usize = MAX_INPUTS + 1;
@@ -38,8 +41,7 @@ struct Params {
     width: usize,
     full_rounds: usize,
     partial_rounds: usize,
-    /// Original constants, `ark[round * width + i]`; only the reference permutation reads them.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// Original constants, `ark[round * width + i]`.
     ark: Vec<Fr>,
     /// `mds[i * width + j]`.
     mds: Vec<Fr>,
@@ -234,6 +236,17 @@ fn permute_reference(p: &Params, state: &mut [Fr; MAX_WIDTH]) {
         }
         dense_layer(&p.mds, state, w);
     }
+}
+
+/// The round constants and the MDS matrix of circomlib's Poseidon for `width` (2 to 13):
+/// `(ark, mds, full_rounds, partial_rounds)` with `ark[round * width + i]` and
+/// `mds[i * width + j]`. The R1CS gadget uses these so it cannot drift from the native hash.
+pub fn constants(width: usize) -> Result<(&'static [Fr], &'static [Fr], usize, usize), PoseidonError> {
+    if !(2..=MAX_WIDTH).contains(&width) {
+        return Err(PoseidonError::BadArity(width.saturating_sub(1)));
+    }
+    let p = params(width);
+    Ok((&p.ark, &p.mds, p.full_rounds, p.partial_rounds))
 }
 
 /// circomlib's `Poseidon(n)` of `inputs` (1 to 12 elements).

@@ -12,8 +12,6 @@ use ark_ff::{Field, Zero};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
-#[cfg(feature = "r1cs")]
-pub mod r1cs;
 
 /// The largest number of inputs circomlib defines parameters for.
 pub const MAX_INPUTS: usize = 12;

@@ -182,6 +182,22 @@ mod tests {
     }
 
     #[test]
+    fn every_fee_encoding_unpacks_and_only_the_canonical_one_repacks_to_itself() {
+        let mut canonical = std::collections::BTreeSet::new();
+        for packed in 0..1u64 << FEE.bits() {
+            let value = FEE.unpack(packed).expect("every 12-bit fee unpacks");
+            let repacked = FEE.pack(value).expect("an unpacked value packs");
+            assert_eq!(FEE.unpack(repacked), Ok(value));
+            if repacked == packed {
+                assert!(canonical.insert(value), "two canonical encodings of {value}");
+            }
+        }
+        // Canonical encodings: every mantissa at exponent 0, and at each higher exponent the
+        // mantissas from 13 up (m ≤ 12 would fit as 10·m one exponent lower).
+        assert_eq!(canonical.len(), 128 + 31 * (127 - 12));
+    }
+
+    #[test]
     fn closest_down_is_the_largest_not_above() {
         assert_eq!(FEE.closest_down(128), 127);
         assert_eq!(FEE.closest_down(1_279), 1_270);

@@ -1,8 +1,15 @@
 //! Sparse Merkle tree benchmarks: the sequencer's hot path.
 //!
 //! `cargo bench -p tern-state --bench tree`
+//!
+//! `threshold/{seq,par}/N` hash N independent nodes sequentially or on rayon's pool; where `par`
+//! starts to win is where the tree's `PARALLEL_THRESHOLD` should sit.
 
-use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
+// criterion_group! expands to an undocumented pub fn.
+#![allow(missing_docs)]
+
+use criterion::{black_box, criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+use rayon::prelude::*;
 use tern_primitives::Fr;
 use tern_state::tree::{Defaults, SparseMerkleTree};
 
@@ -36,6 +43,29 @@ fn benches(c: &mut Criterion) {
         let x = [Fr::from(1u64), Fr::from(2u64), Fr::from(3u64), Fr::from(4u64)];
         b.iter(|| tern_primitives::poseidon::hash(black_box(x)))
     });
+
+    let mut group = c.benchmark_group("threshold");
+    for n in [1usize, 2, 4, 8, 16, 32] {
+        let nodes: Vec<[Fr; 4]> = (0..n as u64).map(|i| [Fr::from(i); 4]).collect();
+        let mut out = Vec::with_capacity(n);
+        group.bench_with_input(BenchmarkId::new("seq", n), &nodes, |b, nodes| {
+            b.iter(|| {
+                out.clear();
+                out.extend(nodes.iter().map(|&x| tern_primitives::poseidon::hash(x)));
+                out.len()
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("par", n), &nodes, |b, nodes| {
+            b.iter(|| {
+                nodes
+                    .par_iter()
+                    .map(|&x| tern_primitives::poseidon::hash(x))
+                    .collect_into_vec(&mut out);
+                out.len()
+            })
+        });
+    }
+    group.finish();
 
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     c.bench_function("depth12/set_1000_random_then_root", |b| {

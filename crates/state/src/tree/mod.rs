@@ -40,9 +40,12 @@ pub const MAX_DEPTH: u8 = 29;
 
 /// A level with at least this many nodes to rehash is hashed in parallel.
 ///
-/// One width-5 Poseidon costs tens of microseconds while a rayon split costs a few, so even
-/// small levels pay off; below this, the wake-up of an idle worker is not repaid. Measured with
-/// `cargo bench -p tern-state --bench tree`.
+/// Measured on the 2-core target (`threshold/{seq,par}/N` in `benches/tree.rs`, on a shared
+/// and noisy machine): a width-5 Poseidon costs 25 to 45 us. When the other core is idle, rayon
+/// breaks even at 2 to 4 nodes and halves the time at 8 (seq 298 us, par 150 us); when it is
+/// busy, rayon gains nothing and costs about 15 us per level, under 8% at 8 nodes. The state
+/// transition also rehashes many balance trees at once, which keeps the pool busy, so small
+/// levels stay sequential.
 const PARALLEL_THRESHOLD: usize = 8;
 
 /// The fewest nodes one rayon task hashes, so splitting overhead stays well under hashing time.

@@ -342,6 +342,7 @@ proptest! {
         depth in prop_oneof![Just(1u8), Just(2), Just(5), Just(12)],
         default_leaf in prop_oneof![Just(0u64), Just(2)],
         ops in proptest::collection::vec(op(1 << 24), 0..60),
+        probe in 0..1u64 << 24,
     ) {
         let default_leaf = fr(default_leaf);
         let mut t = tree(depth, default_leaf);
@@ -369,6 +370,11 @@ proptest! {
         for (&i, &leaf) in model.iter().take(4) {
             prop_assert!(t.proof(i).expect("in range").verify(root, leaf));
         }
+        let probe = probe % capacity;
+        let leaf = t.get(probe).expect("in range");
+        let proof = t.proof(probe).expect("in range");
+        prop_assert!(proof.verify(root, leaf));
+        prop_assert!(!proof.verify(root, leaf + fr(1)));
     }
 
     #[test]

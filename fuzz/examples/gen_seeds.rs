@@ -82,7 +82,7 @@ fn every_tx() -> Vec<SignedTx> {
             },
             1,
         )),
-        SignedTx::Swap(signed(
+        SignedTx::Swap(Box::new(signed(
             Swap {
                 account_id: AccountId(9),
                 orders: [order(2, 1, 2, 0), order(3, 2, 1, 700)],
@@ -93,7 +93,7 @@ fn every_tx() -> Vec<SignedTx> {
                 time_range: t,
             },
             1,
-        )),
+        ))),
         SignedTx::MintNft(signed(
             MintNft {
                 account_id: AccountId(7),

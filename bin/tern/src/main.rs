@@ -69,7 +69,10 @@ fn hex_bytes(s: &str) -> Result<Vec<u8>> {
 
 fn hex_array<const N: usize>(s: &str, what: &str) -> Result<[u8; N]> {
     let bytes = hex_bytes(s)?;
-    bytes.as_slice().try_into().with_context(|| format!("{what} must be {N} bytes, got {}", bytes.len()))
+    bytes
+        .as_slice()
+        .try_into()
+        .with_context(|| format!("{what} must be {N} bytes, got {}", bytes.len()))
 }
 
 fn field(s: &str) -> Result<Fr> {
@@ -150,4 +153,3 @@ fn main() -> ExitCode {
         }
     }
 }
-

@@ -35,7 +35,8 @@ fn poseidon_matches_every_vector() {
 #[test]
 fn sign_and_verify_match_every_vector() {
     for v in vectors("eddsa_poseidon.json")["vectors"].as_array().expect("vectors") {
-        let (pk, msg, sig) = (s(&v["public_key_packed"]), s(&v["message"]), s(&v["signature_packed"]));
+        let (pk, msg, sig) =
+            (s(&v["public_key_packed"]), s(&v["message"]), s(&v["signature_packed"]));
         let valid = v["valid"].as_bool().expect("valid flag");
         let out = tern(&["crypto", "verify", "--pubkey", pk, "--msg", msg, "--sig", sig]);
         if valid {
@@ -86,7 +87,16 @@ fn malformed_input_is_a_clear_error() {
     assert_eq!(tern(&["crypto", "poseidon", p]).status.code(), Some(2));
     assert_eq!(tern(&["crypto", "sign", "--key", "0x1234", "--msg", "1"]).status.code(), Some(2));
     // A key that is not a curve point cannot verify anything.
-    let out = tern(&["crypto", "verify", "--pubkey", &format!("0x{}", "ff".repeat(32)), "--msg", "1", "--sig", &format!("0x{}", "00".repeat(64))]);
+    let out = tern(&[
+        "crypto",
+        "verify",
+        "--pubkey",
+        &format!("0x{}", "ff".repeat(32)),
+        "--msg",
+        "1",
+        "--sig",
+        &format!("0x{}", "00".repeat(64)),
+    ]);
     assert_eq!((stdout(&out).as_str(), out.status.code()), ("invalid", Some(1)));
 }
 
@@ -96,8 +106,20 @@ fn demo_runs_every_operation() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = stdout(&out);
     for op in [
-        "Deposit", "ChangePubKey", "Transfer ", "TransferToNew", "Withdraw ", "ForcedExit", "Swap", "MintNFT",
-        "TransferNFT", "WithdrawNFT", "FullExit ", "FullExitNFT", "Noop", "rejected",
+        "Deposit",
+        "ChangePubKey",
+        "Transfer ",
+        "TransferToNew",
+        "Withdraw ",
+        "ForcedExit",
+        "Swap",
+        "MintNFT",
+        "TransferNFT",
+        "WithdrawNFT",
+        "FullExit ",
+        "FullExitNFT",
+        "Noop",
+        "rejected",
     ] {
         assert!(text.contains(op), "demo output lacks {op}");
     }

@@ -5,3 +5,5 @@
 //! Jubjub, EdDSA-Poseidon and floats in `tern-primitives`, the Merkle path in `tern-state`.
 //! This crate composes them. The circuit is pure: no I/O, no async.
 
+pub mod commitment;
+pub mod sha256;

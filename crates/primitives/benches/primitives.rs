@@ -13,7 +13,9 @@ fn hashes(c: &mut Criterion) {
     let mut g = c.benchmark_group("poseidon");
     for n in [2usize, 4] {
         let inputs: Vec<Fr> = (0..n as u64).map(|i| Fr::from(i + 12345)).collect();
-        g.bench_function(format!("tern_{n}_inputs"), |b| b.iter(|| poseidon::poseidon(black_box(&inputs))));
+        g.bench_function(format!("tern_{n}_inputs"), |b| {
+            b.iter(|| poseidon::poseidon(black_box(&inputs)))
+        });
         let mut reference = Poseidon::<Fr>::new_circom(n).expect("params");
         g.bench_function(format!("light_poseidon_{n}_inputs"), |b| {
             b.iter(|| reference.hash(black_box(&inputs)))

@@ -22,6 +22,9 @@ use crate::field::Fr;
 use ark_ff::{AdditiveGroup, BigInt, Field, MontFp, PrimeField, Zero};
 use std::sync::OnceLock;
 
+#[cfg(feature = "r1cs")]
+pub mod r1cs;
+
 /// An integer modulo the prime subgroup order ([`SUB_ORDER`]): EdDSA nonces, private scalars
 /// and the `S` half of a signature. Its canonical representative is always below `SUB_ORDER`.
 pub type Scalar = ark_ed_on_bn254::Fr;

@@ -28,6 +28,9 @@ use blake_hash::{Blake512, Digest};
 use sha2::Sha256;
 use std::fmt;
 
+#[cfg(feature = "r1cs")]
+pub mod r1cs;
+
 /// Why an EdDSA public key, signature or verification was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum EddsaError {

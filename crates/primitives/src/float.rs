@@ -12,6 +12,8 @@
 //! [`FloatError::NotPackable`], never rounded silently. Wallets call [`FloatFormat::closest_down`]
 //! (or [`FloatFormat::closest_up`] for fees) to pick a representable value first.
 
+#[cfg(feature = "r1cs")]
+pub mod r1cs;
 
 /// A decimal float format: exponent and mantissa widths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,5 +12,5 @@ pub mod float;
 pub mod keys;
 pub mod poseidon;
 
-pub use field::Fr;
 pub use alloy_primitives::{Address, B256};
+pub use field::Fr;

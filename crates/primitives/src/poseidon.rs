@@ -12,6 +12,8 @@ use ark_ff::{Field, Zero};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
+#[cfg(feature = "r1cs")]
+pub mod r1cs;
 
 /// The largest number of inputs circomlib defines parameters for.
 pub const MAX_INPUTS: usize = 12;
@@ -122,9 +124,13 @@ impl Params {
         let mut sparse = Vec::with_capacity((partial - 1) * (2 * w - 1));
         let mut dense = mds.clone();
         for _ in 0..partial - 1 {
-            let hat: Vec<Fr> = (1..w).flat_map(|i| (1..w).map(move |j| (i, j))).map(|(i, j)| dense[i * w + j]).collect();
-            let hat_inv = invert(&hat, n)
-                .unwrap_or_else(|| unreachable!("MDS minors of circomlib's matrices are invertible"));
+            let hat: Vec<Fr> = (1..w)
+                .flat_map(|i| (1..w).map(move |j| (i, j)))
+                .map(|(i, j)| dense[i * w + j])
+                .collect();
+            let hat_inv = invert(&hat, n).unwrap_or_else(|| {
+                unreachable!("MDS minors of circomlib's matrices are invertible")
+            });
             sparse.push(dense[0]);
             sparse.extend_from_slice(&dense[1..w]);
             for i in 0..n {
@@ -236,10 +242,13 @@ fn permute_reference(p: &Params, state: &mut [Fr; MAX_WIDTH]) {
     }
 }
 
+/// `(ark, mds, full_rounds, partial_rounds)`, as [`constants`] returns them.
+pub type Constants = (&'static [Fr], &'static [Fr], usize, usize);
+
 /// The round constants and the MDS matrix of circomlib's Poseidon for `width` (2 to 13):
 /// `(ark, mds, full_rounds, partial_rounds)` with `ark[round * width + i]` and
 /// `mds[i * width + j]`. The R1CS gadget uses these so it cannot drift from the native hash.
-pub fn constants(width: usize) -> Result<(&'static [Fr], &'static [Fr], usize, usize), PoseidonError> {
+pub fn constants(width: usize) -> Result<Constants, PoseidonError> {
     if !(2..=MAX_WIDTH).contains(&width) {
         return Err(PoseidonError::BadArity(width.saturating_sub(1)));
     }

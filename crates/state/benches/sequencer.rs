@@ -17,7 +17,13 @@ const ACCOUNTS: u32 = 1024;
 const TRANSFERS: usize = 1024;
 
 fn params(number: u64, capacity: usize) -> BlockParams {
-    BlockParams { chain: demo_chain(), number, fee_account: AccountId(0), timestamp: 1_700_000_000, capacity }
+    BlockParams {
+        chain: demo_chain(),
+        number,
+        fee_account: AccountId(0),
+        timestamp: 1_700_000_000,
+        capacity,
+    }
 }
 
 fn setup() -> (State, Vec<TxItem>) {
@@ -26,15 +32,20 @@ fn setup() -> (State, Vec<TxItem>) {
         (0..ACCOUNTS).map(|i| Wallet::from_seed(u64::from(i), chain).expect("wallet")).collect();
     let deposits: Vec<PriorityOp> = wallets
         .iter()
-        .map(|w| PriorityOp::Deposit { token: ETH, amount: 1_000_000_000_000_000_000, to: w.address })
+        .map(|w| PriorityOp::Deposit {
+            token: ETH,
+            amount: 1_000_000_000_000_000_000,
+            to: w.address,
+        })
         .collect();
     let mut cpks = Vec::new();
     for (i, w) in wallets.iter_mut().enumerate() {
         w.account_id = AccountId(i as u32);
         cpks.push(TxItem::Single(w.change_pubkey(AuthKind::Ecdsa, ETH, 0).expect("cpk")));
     }
-    let built = build_block(State::new(), &params(1, 16 * ACCOUNTS as usize), &deposits, &cpks, &NoFacts)
-        .expect("setup block");
+    let built =
+        build_block(State::new(), &params(1, 16 * ACCOUNTS as usize), &deposits, &cpks, &NoFacts)
+            .expect("setup block");
     assert!(built.rejected.is_empty(), "setup rejected {:?}", built.rejected);
     let mut rng = 0x9e3779b97f4a7c15u64;
     let transfers = (0..TRANSFERS)
@@ -59,7 +70,8 @@ fn sequencer(c: &mut Criterion) {
         b.iter_batched(
             || state.clone(),
             |s| {
-                let built = build_block(s, &params(2, TRANSFERS), &[], &txs, &NoFacts).expect("block");
+                let built =
+                    build_block(s, &params(2, TRANSFERS), &[], &txs, &NoFacts).expect("block");
                 assert_eq!(built.block.ops.len(), TRANSFERS);
                 built.block.header.new_root
             },
@@ -67,7 +79,10 @@ fn sequencer(c: &mut Criterion) {
         )
     });
     group.bench_function("signature_checks_only", |b| {
-        let all: Vec<_> = txs.iter().filter_map(|t| if let TxItem::Single(t) = t { Some(t) } else { None }).collect();
+        let all: Vec<_> = txs
+            .iter()
+            .filter_map(|t| if let TxItem::Single(t) = t { Some(t) } else { None })
+            .collect();
         b.iter(|| {
             use rayon::prelude::*;
             all.par_iter().map(|t| verify_signatures(t).is_ok()).filter(|ok| *ok).count()

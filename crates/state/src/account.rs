@@ -49,7 +49,12 @@ pub fn account_leaf(
     balance_root: Fr,
 ) -> Fr {
     let meta = Fr::from(u64::from(nonce) | (u64::from(nfts_minted) << 32));
-    poseidon::hash([meta, fr_from_be_short(&pubkey_hash.0), fr_from_be_short(address.as_slice()), balance_root])
+    poseidon::hash([
+        meta,
+        fr_from_be_short(&pubkey_hash.0),
+        fr_from_be_short(address.as_slice()),
+        balance_root,
+    ])
 }
 
 /// An NFT in the NFT tree.

@@ -8,12 +8,18 @@
 //! Signatures are checked in parallel before the sequential execution.
 
 use crate::error::TxError;
-use crate::execute::{verify_signatures, AuthFacts, BlockContext, ChainConfig, Fees, PriorityOp, VerifiedSigners};
+use crate::execute::{
+    verify_signatures, AuthFacts, BlockContext, ChainConfig, Fees, PriorityOp, VerifiedSigners,
+};
 use crate::state::State;
 use rayon::prelude::*;
 use tern_types::{AccountId, Block, BlockHeader, Op, SignedTx};
 
 /// A transaction or an atomic batch.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "single transactions are the common case; boxing them would allocate per transaction"
+)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxItem {
     /// One transaction.
@@ -127,7 +133,9 @@ pub fn build_block(
     let mut priority_processed = 0;
     for (index, p) in priority.iter().enumerate() {
         let cp = state.checkpoint();
-        let op = state.apply_priority(p, &ctx, &fees).map_err(|error| BlockError::Priority { index, error })?;
+        let op = state
+            .apply_priority(p, &ctx, &fees)
+            .map_err(|error| BlockError::Priority { index, error })?;
         if used + op.chunks() > params.capacity {
             state.rollback(cp);
             break;
@@ -225,4 +233,3 @@ pub fn build_block(
     block.pubdata()?;
     Ok(BuiltBlock { block, rejected, deferred, priority_processed, fees, state })
 }
-

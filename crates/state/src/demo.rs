@@ -99,10 +99,20 @@ impl Demo {
         }
         let padding = b.capacity.saturating_sub(b.used_chunks());
         if padding > 0 {
-            writeln!(self.out, "   {:<14} {:>3} bytes  {padding} chunks of padding", "Noop", padding * CHUNK_BYTES)?;
+            writeln!(
+                self.out,
+                "   {:<14} {:>3} bytes  {padding} chunks of padding",
+                "Noop",
+                padding * CHUNK_BYTES
+            )?;
         }
         for (token, amount) in built.fees.iter() {
-            writeln!(self.out, "   fees       {} {} to the fee account", amount, token_name(*token))?;
+            writeln!(
+                self.out,
+                "   fees       {} {} to the fee account",
+                amount,
+                token_name(*token)
+            )?;
         }
         for r in &built.rejected {
             writeln!(self.out, "   rejected   tx #{}: {}", r.index, r.error)?;
@@ -120,8 +130,16 @@ impl Demo {
 
     fn describe(&self, op: &Op) -> String {
         match op {
-            Op::Deposit(d) => format!("{} {} to {}", d.amount, token_name(d.token), self.name(d.account_id)),
-            Op::Transfer(t) => format!("{} {} {} -> {}", t.amount, token_name(t.token), self.name(t.from), self.name(t.to)),
+            Op::Deposit(d) => {
+                format!("{} {} to {}", d.amount, token_name(d.token), self.name(d.account_id))
+            }
+            Op::Transfer(t) => format!(
+                "{} {} {} -> {}",
+                t.amount,
+                token_name(t.token),
+                self.name(t.from),
+                self.name(t.to)
+            ),
             Op::TransferToNew(t) => format!(
                 "{} {} {} -> new account {} ({})",
                 t.transfer.amount,
@@ -130,9 +148,19 @@ impl Demo {
                 self.name(t.transfer.to),
                 t.to_address
             ),
-            Op::Withdraw(w) => format!("{} {} from {} to L1 {}", w.amount, token_name(w.token), self.name(w.account_id), w.to),
-            Op::FullExit(f) => format!("{} {} of {} to L1", f.amount, token_name(f.token), self.name(f.account_id)),
-            Op::ChangePubKey(c) => format!("{} sets key {}", self.name(c.account_id), c.pubkey_hash),
+            Op::Withdraw(w) => format!(
+                "{} {} from {} to L1 {}",
+                w.amount,
+                token_name(w.token),
+                self.name(w.account_id),
+                w.to
+            ),
+            Op::FullExit(f) => {
+                format!("{} {} of {} to L1", f.amount, token_name(f.token), self.name(f.account_id))
+            }
+            Op::ChangePubKey(c) => {
+                format!("{} sets key {}", self.name(c.account_id), c.pubkey_hash)
+            }
             Op::ForcedExit(f) => format!(
                 "{} forces {} {} out of keyless {}",
                 self.name(f.initiator),
@@ -150,8 +178,15 @@ impl Demo {
                 token_name(s.tokens[1]),
                 s.nonce_mask
             ),
-            Op::MintNft(m) => format!("{} mints nft {} for {}", self.name(m.creator), m.nft_id.0, self.name(m.recipient)),
-            Op::TransferNft(t) => format!("nft {} {} -> {}", t.nft_id.0, self.name(t.from), self.name(t.to)),
+            Op::MintNft(m) => format!(
+                "{} mints nft {} for {}",
+                self.name(m.creator),
+                m.nft_id.0,
+                self.name(m.recipient)
+            ),
+            Op::TransferNft(t) => {
+                format!("nft {} {} -> {}", t.nft_id.0, self.name(t.from), self.name(t.to))
+            }
             Op::WithdrawNft(w) => format!(
                 "nft {} (creator {}, serial {}) to L1 {}",
                 w.nft_id.0,
@@ -163,7 +198,11 @@ impl Demo {
                 "nft {} of {}: {}",
                 f.nft_id.0,
                 self.name(f.account_id),
-                if f.info.serial == 0 && f.info.creator_address == Address::ZERO { "not owned, nothing" } else { "withdrawn" }
+                if f.info.serial == 0 && f.info.creator_address == Address::ZERO {
+                    "not owned, nothing"
+                } else {
+                    "withdrawn"
+                }
             ),
             Op::Noop => String::new(),
         }
@@ -176,18 +215,35 @@ pub fn run() -> Result<String, DemoError> {
     let mut state = State::new();
     state.list_token(USDC).map_err(|e| DemoError::Unexpected(e.to_string()))?;
     let w = |seed| Wallet::from_seed(seed, chain);
-    let (mut operator, mut alice, mut bob, mut carol, dave, erin) = (w(0)?, w(1)?, w(2)?, w(3)?, w(4)?, w(5)?);
+    let (mut operator, mut alice, mut bob, mut carol, dave, erin) =
+        (w(0)?, w(1)?, w(2)?, w(3)?, w(4)?, w(5)?);
     let mut names = BTreeMap::new();
     for (i, n) in ["operator", "alice", "bob", "carol", "dave", "erin"].into_iter().enumerate() {
         names.insert(AccountId(i as u32), n);
     }
     let mut facts = BTreeSet::new();
-    let mut demo = Demo { state: Some(state), chain, number: 0, out: String::new(), bytes_per_op: BTreeMap::new(), names, facts: BTreeSet::new() };
-    writeln!(demo.out, "Tern demo: every operation on a fresh in-memory state (chain {}, contract {})", chain.chain_id, chain.contract)?;
-    writeln!(demo.out, "Tokens: 0 = ETH (18 decimals), 1 = USDC (6 decimals). Capacities are in 13-byte chunks.")?;
+    let mut demo = Demo {
+        state: Some(state),
+        chain,
+        number: 0,
+        out: String::new(),
+        bytes_per_op: BTreeMap::new(),
+        names,
+        facts: BTreeSet::new(),
+    };
+    writeln!(
+        demo.out,
+        "Tern demo: every operation on a fresh in-memory state (chain {}, contract {})",
+        chain.chain_id, chain.contract
+    )?;
+    writeln!(
+        demo.out,
+        "Tokens: 0 = ETH (18 decimals), 1 = USDC (6 decimals). Capacities are in 13-byte chunks."
+    )?;
 
     // Block 1: deposits create the accounts; three keys set, one per authorisation kind.
-    let deposit = |to: &Wallet, token, amount| PriorityOp::Deposit { token, amount, to: to.address };
+    let deposit =
+        |to: &Wallet, token, amount| PriorityOp::Deposit { token, amount, to: to.address };
     let deposits = [
         deposit(&operator, ETH, ETH_UNIT / 100),
         deposit(&alice, ETH, 10 * ETH_UNIT),
@@ -225,7 +281,12 @@ pub fn run() -> Result<String, DemoError> {
     // (fill-or-kill); Bob's limit order buys ETH at up to 2,100 USDC per ETH.
     let alice_order = alice.order(ETH, USDC, (ETH_UNIT, 2_000 * USDC_UNIT), ETH_UNIT)?;
     let bob_order = bob.order(USDC, ETH, (2_100 * USDC_UNIT, ETH_UNIT), 0)?;
-    txs.push(TxItem::Single(carol.swap([alice_order, bob_order], [ETH_UNIT, 2_050 * USDC_UNIT], ETH, fee)?));
+    txs.push(TxItem::Single(carol.swap(
+        [alice_order, bob_order],
+        [ETH_UNIT, 2_050 * USDC_UNIT],
+        ETH,
+        fee,
+    )?));
     alice.nonce += 1; // the fill-or-kill order consumed it
     txs.push(TxItem::Single(alice.mint_nft(bob.address, [0xab; 32], ETH, fee)?));
     txs.push(TxItem::Single(alice.mint_nft(alice.address, [0xcd; 32], USDC, 10_000)?));
@@ -236,25 +297,45 @@ pub fn run() -> Result<String, DemoError> {
     stale.nonce = 0;
     let full_exits = [
         PriorityOp::FullExit { account_id: AccountId(5), owner: erin.address, token: USDC },
-        PriorityOp::FullExitNft { account_id: AccountId(1), owner: alice.address, nft_id: NftId(1) },
-        PriorityOp::FullExitNft { account_id: AccountId(3), owner: carol.address, nft_id: NftId(1) },
+        PriorityOp::FullExitNft {
+            account_id: AccountId(1),
+            owner: alice.address,
+            nft_id: NftId(1),
+        },
+        PriorityOp::FullExitNft {
+            account_id: AccountId(3),
+            owner: carol.address,
+            nft_id: NftId(1),
+        },
     ];
     let txs = vec![
         TxItem::Single(bob.transfer_nft(carol.address, NftId(0), ETH, fee)?),
         TxItem::Single(carol.withdraw_nft(carol.address, NftId(0), ETH, fee)?),
         // Bob pays the fee of a transfer in USDC through a second transfer: all or nothing.
-        TxItem::Batch(vec![bob.transfer(carol.address, ETH, ETH_UNIT / 20, 0)?, bob.transfer(operator.address, USDC, 0, 10_000)?]),
+        TxItem::Batch(vec![
+            bob.transfer(carol.address, ETH, ETH_UNIT / 20, 0)?,
+            bob.transfer(operator.address, USDC, 0, 10_000)?,
+        ]),
         TxItem::Single(stale.transfer(carol.address, ETH, 1, fee)?),
     ];
-    let built = demo.block("NFT transfer and withdrawal, full exits, a batch, a stale nonce", &full_exits, txs, 64)?;
+    let built = demo.block(
+        "NFT transfer and withdrawal, full exits, a batch, a stale nonce",
+        &full_exits,
+        txs,
+        64,
+    )?;
     if built.rejected.len() != 1 {
-        return Err(DemoError::Unexpected(format!("expected one rejection, got {:?}", built.rejected)));
+        return Err(DemoError::Unexpected(format!(
+            "expected one rejection, got {:?}",
+            built.rejected
+        )));
     }
 
     let mut state = demo.state.take().ok_or_else(|| DemoError::Unexpected("no state".into()))?;
     writeln!(demo.out, "\n== Accounts after block {}", demo.number)?;
     for (id, a) in state.accounts() {
-        let balances: Vec<String> = a.balances.iter().map(|(t, b)| format!("{b} {}", token_name(*t))).collect();
+        let balances: Vec<String> =
+            a.balances.iter().map(|(t, b)| format!("{b} {}", token_name(*t))).collect();
         writeln!(
             demo.out,
             "   {:<9} #{:<2} {} nonce {:<2} key {}  {}",
@@ -267,7 +348,14 @@ pub fn run() -> Result<String, DemoError> {
         )?;
     }
     for (id, nft) in state.nfts() {
-        writeln!(demo.out, "   nft {} owned by {} (creator {}, serial {})", id.0, demo.name(nft.owner), demo.name(nft.info.creator_id), nft.info.serial)?;
+        writeln!(
+            demo.out,
+            "   nft {} owned by {} (creator {}, serial {})",
+            id.0,
+            demo.name(nft.owner),
+            demo.name(nft.info.creator_id),
+            nft.info.serial
+        )?;
     }
     writeln!(demo.out, "   state root {}", fr_to_decimal(&state.root()))?;
     writeln!(demo.out, "\n== Pubdata bytes per operation")?;

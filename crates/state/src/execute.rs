@@ -80,10 +80,10 @@ impl Fees {
         if !self.0.contains_key(&token) && self.0.len() >= MAX_FEE_TOKENS_PER_BLOCK {
             return Err(TxError::FeeTokenLimit);
         }
-        let sum = self.get(token).checked_add(fee).ok_or(TxError::AmountOverflow {
-            amount: self.get(token),
-            fee,
-        })?;
+        let sum = self
+            .get(token)
+            .checked_add(fee)
+            .ok_or(TxError::AmountOverflow { amount: self.get(token), fee })?;
         self.0.insert(token, sum);
         Ok(())
     }
@@ -197,7 +197,11 @@ impl State {
             });
         }
         if account.nonce != nonce {
-            return Err(TxError::NonceMismatch { account: account_id, expected: account.nonce, got: nonce });
+            return Err(TxError::NonceMismatch {
+                account: account_id,
+                expected: account.nonce,
+                got: nonce,
+            });
         }
         Ok(())
     }
@@ -308,8 +312,13 @@ impl State {
                     None => (self.create_account(t.to)?, true),
                 };
                 self.credit_for(ctx, fees, to, t.token, t.amount)?;
-                let transfer =
-                    TransferOp { from: t.account_id, to, token: t.token, amount: t.amount, fee: t.fee };
+                let transfer = TransferOp {
+                    from: t.account_id,
+                    to,
+                    token: t.token,
+                    amount: t.amount,
+                    fee: t.fee,
+                };
                 Ok(if created {
                     Op::TransferToNew(TransferToNewOp { transfer, to_address: t.to })
                 } else {
@@ -342,7 +351,8 @@ impl State {
                 self.check_token(t.fee_token)?;
                 pack_fee(t.fee)?;
                 check_time(t.time_range, ts)?;
-                let account = self.account(t.account_id).ok_or(TxError::AccountNotFound(t.account_id))?;
+                let account =
+                    self.account(t.account_id).ok_or(TxError::AccountNotFound(t.account_id))?;
                 let address = account.address;
                 if account.nonce != t.nonce {
                     return Err(TxError::NonceMismatch {
@@ -381,13 +391,16 @@ impl State {
                 pack_fee(t.fee)?;
                 self.check_signer(t.account_id, t.nonce, t.time_range, &signers.signer, ts)?;
                 let target = self.account_by_address(&t.target)?;
-                let target_account = self.account(target).ok_or(TxError::AccountNotFound(target))?;
+                let target_account =
+                    self.account(target).ok_or(TxError::AccountNotFound(target))?;
                 if target_account.has_key() {
                     return Err(TxError::TargetHasKey(target));
                 }
                 let amount = target_account.balance(t.token);
                 if amount == 0 {
-                    return Err(TxError::Invalid("nothing to force-exit: the target holds none of this token"));
+                    return Err(TxError::Invalid(
+                        "nothing to force-exit: the target holds none of this token",
+                    ));
                 }
                 self.charge_fee(t.account_id, t.token, t.fee, fees)?;
                 self.bump_nonce(t.account_id)?;
@@ -401,13 +414,14 @@ impl State {
                     target_address: t.target,
                 }))
             }
-            SignedTx::Swap(Signed { tx: s, .. }) => self.apply_swap(s, signers, ctx, fees),
+            SignedTx::Swap(s) => self.apply_swap(&s.tx, signers, ctx, fees),
             SignedTx::MintNft(Signed { tx: t, .. }) => {
                 self.check_token(t.fee_token)?;
                 pack_fee(t.fee)?;
                 self.check_signer(t.account_id, t.nonce, t.time_range, &signers.signer, ts)?;
                 let recipient = self.account_by_address(&t.recipient)?;
-                let creator = self.account(t.account_id).ok_or(TxError::AccountNotFound(t.account_id))?;
+                let creator =
+                    self.account(t.account_id).ok_or(TxError::AccountNotFound(t.account_id))?;
                 let (creator_address, serial) = (creator.address, creator.nfts_minted);
                 let next_serial = serial
                     .checked_add(1)
@@ -559,14 +573,20 @@ impl State {
             let (sold, bought) = (s.amounts[i], s.amounts[1 - i]);
             let (ratio_sell, ratio_buy) = order.ratio;
             if ratio_sell == 0 || ratio_buy == 0 {
-                return Err(wrap(TxError::Invalid("an order's ratio must be non-zero on both sides")));
+                return Err(wrap(TxError::Invalid(
+                    "an order's ratio must be non-zero on both sides",
+                )));
             }
             if mul_wide(bought, ratio_sell) < mul_wide(sold, ratio_buy) {
                 return Err(TxError::PriceNotMet { order: i, sold, bought, ratio_sell, ratio_buy });
             }
             if order.amount != 0 {
                 if order.amount != sold {
-                    return Err(TxError::OrderAmountMismatch { order: i, expected: order.amount, got: sold });
+                    return Err(TxError::OrderAmountMismatch {
+                        order: i,
+                        expected: order.amount,
+                        got: sold,
+                    });
                 }
                 // A submitter's own order rides on the swap's nonce: one transaction, one nonce.
                 if order.account_id != s.account_id {
@@ -601,7 +621,12 @@ impl State {
     /// Applies a priority operation. Deposits fail only on input L1 never sends (an unlisted
     /// token, the zero address, a balance past 2^128-1); exits never fail, they withdraw 0 when
     /// the requester does not own what it names. On error nothing changes.
-    pub fn apply_priority(&mut self, op: &PriorityOp, ctx: &BlockContext<'_>, fees: &Fees) -> Result<Op, TxError> {
+    pub fn apply_priority(
+        &mut self,
+        op: &PriorityOp,
+        ctx: &BlockContext<'_>,
+        fees: &Fees,
+    ) -> Result<Op, TxError> {
         let cp = self.checkpoint();
         let result = self.apply_priority_inner(op, ctx, fees);
         if result.is_err() {
@@ -610,7 +635,12 @@ impl State {
         result
     }
 
-    fn apply_priority_inner(&mut self, op: &PriorityOp, ctx: &BlockContext<'_>, fees: &Fees) -> Result<Op, TxError> {
+    fn apply_priority_inner(
+        &mut self,
+        op: &PriorityOp,
+        ctx: &BlockContext<'_>,
+        fees: &Fees,
+    ) -> Result<Op, TxError> {
         match *op {
             PriorityOp::Deposit { token, amount, to } => {
                 self.check_token(token)?;
@@ -623,13 +653,18 @@ impl State {
             }
             // L1 refuses requests outside the id spaces; if one arrives anyway it is a clear error
             // rather than an operation that cannot be encoded.
-            PriorityOp::FullExit { account_id, .. } | PriorityOp::FullExitNft { account_id, .. }
+            PriorityOp::FullExit { account_id, .. }
+            | PriorityOp::FullExitNft { account_id, .. }
                 if !account_id.is_valid() =>
             {
                 Err(TxError::AccountNotFound(account_id))
             }
-            PriorityOp::FullExit { token, .. } if !token.is_valid() => Err(TxError::UnknownToken(token)),
-            PriorityOp::FullExitNft { nft_id, .. } if !nft_id.is_valid() => Err(TxError::NftNotFound(nft_id)),
+            PriorityOp::FullExit { token, .. } if !token.is_valid() => {
+                Err(TxError::UnknownToken(token))
+            }
+            PriorityOp::FullExitNft { nft_id, .. } if !nft_id.is_valid() => {
+                Err(TxError::NftNotFound(nft_id))
+            }
             PriorityOp::FullExit { account_id, owner, token } => {
                 let owned = self.account(account_id).is_some_and(|a| a.address == owner);
                 let amount = if owned { self.balance(account_id, token) } else { 0 };

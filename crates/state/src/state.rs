@@ -208,9 +208,11 @@ impl State {
         let mut account_leaves = Vec::with_capacity(self.accounts.len());
         for (i, e) in self.accounts.iter().enumerate() {
             let balances = e.account.balances.iter().map(|(t, b)| (u64::from(t.0), Fr::from(*b)));
-            let balance_root = root_from_leaves(BALANCE_TREE_DEPTH as u8, Fr::from(0u64), balances)?;
+            let balance_root =
+                root_from_leaves(BALANCE_TREE_DEPTH as u8, Fr::from(0u64), balances)?;
             let a = &e.account;
-            let leaf = account_leaf(a.nonce, a.nfts_minted, &a.pubkey_hash, &a.address, balance_root);
+            let leaf =
+                account_leaf(a.nonce, a.nfts_minted, &a.pubkey_hash, &a.address, balance_root);
             account_leaves.push((i as u64, leaf));
         }
         let account_root =
@@ -377,7 +379,12 @@ impl State {
     }
 
     /// Subtracts `amount`, failing without change if the balance is short.
-    pub(crate) fn debit(&mut self, id: AccountId, token: TokenId, amount: u128) -> Result<(), TxError> {
+    pub(crate) fn debit(
+        &mut self,
+        id: AccountId,
+        token: TokenId,
+        amount: u128,
+    ) -> Result<(), TxError> {
         let balance = self.balance(id, token);
         let rest = balance.checked_sub(amount).ok_or(TxError::InsufficientBalance {
             account: id,

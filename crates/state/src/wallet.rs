@@ -67,8 +67,11 @@ impl Wallet {
     /// A deterministic wallet: the Ethereum key is `sha256("tern-dev-wallet" ‖ seed)`.
     pub fn from_seed(seed: u64, chain: ChainConfig) -> Result<Self, WalletError> {
         use sha2::{Digest, Sha256};
-        let bytes: [u8; 32] =
-            Sha256::new().chain_update(b"tern-dev-wallet").chain_update(seed.to_be_bytes()).finalize().into();
+        let bytes: [u8; 32] = Sha256::new()
+            .chain_update(b"tern-dev-wallet")
+            .chain_update(seed.to_be_bytes())
+            .finalize()
+            .into();
         let eth_key = SigningKey::from_slice(&bytes).map_err(|_| WalletError::BadSeed)?;
         let l2_key = derive_l2_key_with_wallet(&eth_key, chain.chain_id, chain.contract)?;
         Ok(Self {
@@ -94,7 +97,12 @@ impl Wallet {
     }
 
     /// Sets the L2 key, authorised by `kind`.
-    pub fn change_pubkey(&mut self, kind: AuthKind, fee_token: TokenId, fee: u128) -> Result<SignedTx, WalletError> {
+    pub fn change_pubkey(
+        &mut self,
+        kind: AuthKind,
+        fee_token: TokenId,
+        fee: u128,
+    ) -> Result<SignedTx, WalletError> {
         let pkh = self.pubkey_hash();
         let nonce = self.nonce;
         let auth = match kind {
@@ -125,7 +133,13 @@ impl Wallet {
     }
 
     /// A transfer to `to`.
-    pub fn transfer(&mut self, to: Address, token: TokenId, amount: u128, fee: u128) -> Result<SignedTx, WalletError> {
+    pub fn transfer(
+        &mut self,
+        to: Address,
+        token: TokenId,
+        amount: u128,
+        fee: u128,
+    ) -> Result<SignedTx, WalletError> {
         let tx = Transfer {
             account_id: self.account_id,
             to,
@@ -139,7 +153,13 @@ impl Wallet {
     }
 
     /// A withdrawal to `to` on L1.
-    pub fn withdraw(&mut self, to: Address, token: TokenId, amount: u128, fee: u128) -> Result<SignedTx, WalletError> {
+    pub fn withdraw(
+        &mut self,
+        to: Address,
+        token: TokenId,
+        amount: u128,
+        fee: u128,
+    ) -> Result<SignedTx, WalletError> {
         let tx = Withdraw {
             account_id: self.account_id,
             to,
@@ -153,7 +173,12 @@ impl Wallet {
     }
 
     /// A forced exit of the keyless account at `target`.
-    pub fn forced_exit(&mut self, target: Address, token: TokenId, fee: u128) -> Result<SignedTx, WalletError> {
+    pub fn forced_exit(
+        &mut self,
+        target: Address,
+        token: TokenId,
+        fee: u128,
+    ) -> Result<SignedTx, WalletError> {
         let tx = ForcedExit {
             account_id: self.account_id,
             target,
@@ -203,11 +228,17 @@ impl Wallet {
             nonce: self.next_nonce(),
             time_range: self.time_range,
         };
-        Ok(SignedTx::Swap(tx.sign(&self.l2_key)?))
+        Ok(SignedTx::Swap(Box::new(tx.sign(&self.l2_key)?)))
     }
 
     /// Mints an NFT to `recipient`.
-    pub fn mint_nft(&mut self, recipient: Address, content_hash: [u8; 32], fee_token: TokenId, fee: u128) -> Result<SignedTx, WalletError> {
+    pub fn mint_nft(
+        &mut self,
+        recipient: Address,
+        content_hash: [u8; 32],
+        fee_token: TokenId,
+        fee: u128,
+    ) -> Result<SignedTx, WalletError> {
         let tx = MintNft {
             account_id: self.account_id,
             recipient,
@@ -221,7 +252,13 @@ impl Wallet {
     }
 
     /// Transfers an NFT.
-    pub fn transfer_nft(&mut self, to: Address, nft_id: NftId, fee_token: TokenId, fee: u128) -> Result<SignedTx, WalletError> {
+    pub fn transfer_nft(
+        &mut self,
+        to: Address,
+        nft_id: NftId,
+        fee_token: TokenId,
+        fee: u128,
+    ) -> Result<SignedTx, WalletError> {
         let tx = TransferNft {
             account_id: self.account_id,
             to,
@@ -235,7 +272,13 @@ impl Wallet {
     }
 
     /// Withdraws an NFT to `to` on L1.
-    pub fn withdraw_nft(&mut self, to: Address, nft_id: NftId, fee_token: TokenId, fee: u128) -> Result<SignedTx, WalletError> {
+    pub fn withdraw_nft(
+        &mut self,
+        to: Address,
+        nft_id: NftId,
+        fee_token: TokenId,
+        fee: u128,
+    ) -> Result<SignedTx, WalletError> {
         let tx = WithdrawNft {
             account_id: self.account_id,
             to,

@@ -56,8 +56,7 @@ impl<'a> ByteReader<'a> {
     }
     pub(crate) fn bytes<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let end = self.pos + N;
-        let slice =
-            self.bytes.get(self.pos..end).ok_or(DecodeError::Truncated { needed: end })?;
+        let slice = self.bytes.get(self.pos..end).ok_or(DecodeError::Truncated { needed: end })?;
         self.pos = end;
         let mut out = [0u8; N];
         out.copy_from_slice(slice);

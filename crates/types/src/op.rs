@@ -249,7 +249,8 @@ pub enum Op {
 /// Pubdata bits each operation uses before padding, by opcode.
 pub const fn op_bits(opcode: u8) -> Option<usize> {
     let o = OPCODE_BITS;
-    let (a, t, n, x, f, am) = (ACCOUNT_BITS, TOKEN_BITS, NFT_BITS, ADDRESS_BITS, FEE_FLOAT_BITS, AMOUNT_FLOAT_BITS);
+    let (a, t, n, x, f, am) =
+        (ACCOUNT_BITS, TOKEN_BITS, NFT_BITS, ADDRESS_BITS, FEE_FLOAT_BITS, AMOUNT_FLOAT_BITS);
     let info = ACCOUNT_BITS + ADDRESS_BITS + SERIAL_BITS + 256;
     Some(match opcode {
         tx_type::NOOP => o,
@@ -312,7 +313,11 @@ impl Op {
     pub fn is_onchain(&self) -> bool {
         !matches!(
             self,
-            Op::Noop | Op::Transfer(_) | Op::TransferToNew(_) | Op::Swap(_) | Op::MintNft(_)
+            Op::Noop
+                | Op::Transfer(_)
+                | Op::TransferToNew(_)
+                | Op::Swap(_)
+                | Op::MintNft(_)
                 | Op::TransferNft(_)
         )
     }
@@ -552,7 +557,11 @@ fn account(w: &mut BitWriter, id: AccountId, field: &'static str) -> Result<(), 
 
 fn token(w: &mut BitWriter, t: TokenId) -> Result<(), EncodeError> {
     if !t.is_valid() {
-        return Err(EncodeError::OutOfRange { field: "token", value: u64::from(t.0), bits: TOKEN_BITS });
+        return Err(EncodeError::OutOfRange {
+            field: "token",
+            value: u64::from(t.0),
+            bits: TOKEN_BITS,
+        });
     }
     w.put(u128::from(t.0), TOKEN_BITS);
     Ok(())
@@ -560,7 +569,11 @@ fn token(w: &mut BitWriter, t: TokenId) -> Result<(), EncodeError> {
 
 fn nft(w: &mut BitWriter, n: NftId) -> Result<(), EncodeError> {
     if !n.is_valid() {
-        return Err(EncodeError::OutOfRange { field: "nft_id", value: u64::from(n.0), bits: NFT_BITS });
+        return Err(EncodeError::OutOfRange {
+            field: "nft_id",
+            value: u64::from(n.0),
+            bits: NFT_BITS,
+        });
     }
     w.put(u128::from(n.0), NFT_BITS);
     Ok(())

@@ -531,8 +531,8 @@ pub enum SignedTx {
     ChangePubKey(Signed<ChangePubKey>),
     /// ForcedExit.
     ForcedExit(Signed<ForcedExit>),
-    /// Swap.
-    Swap(Signed<Swap>),
+    /// Swap (boxed: two orders make it several times larger than the other variants).
+    Swap(Box<Signed<Swap>>),
     /// MintNFT.
     MintNft(Signed<MintNft>),
     /// NFT transfer.
@@ -724,8 +724,15 @@ impl SignedTx {
                     let ratio = (r.u128()?, r.u128()?);
                     let amount = r.u128()?;
                     let (nonce, time_range) = read_common(r)?;
-                    let tx =
-                        Order { account_id, token_sell, token_buy, ratio, amount, nonce, time_range };
+                    let tx = Order {
+                        account_id,
+                        token_sell,
+                        token_buy,
+                        ratio,
+                        amount,
+                        nonce,
+                        time_range,
+                    };
                     Ok(Signed { tx, signature: r.sig()? })
                 };
                 let orders = [read_order(&mut r)?, read_order(&mut r)?];
@@ -733,15 +740,22 @@ impl SignedTx {
                 let (fee_token, fee) = (r.token()?, r.u128()?);
                 let (nonce, time_range) = read_common(&mut r)?;
                 let tx = Swap { account_id, orders, amounts, fee_token, fee, nonce, time_range };
-                Self::Swap(Signed { tx, signature: r.sig()? })
+                Self::Swap(Box::new(Signed { tx, signature: r.sig()? }))
             }
             tx_type::MINT_NFT => {
                 let (account_id, recipient, content_hash) =
                     (AccountId(r.u32()?), r.address()?, r.bytes::<32>()?);
                 let (fee_token, fee) = (r.token()?, r.u128()?);
                 let (nonce, time_range) = read_common(&mut r)?;
-                let tx =
-                    MintNft { account_id, recipient, content_hash, fee_token, fee, nonce, time_range };
+                let tx = MintNft {
+                    account_id,
+                    recipient,
+                    content_hash,
+                    fee_token,
+                    fee,
+                    nonce,
+                    time_range,
+                };
                 Self::MintNft(Signed { tx, signature: r.sig()? })
             }
             tx_type::TRANSFER_NFT | tx_type::WITHDRAW_NFT => {
@@ -750,10 +764,12 @@ impl SignedTx {
                 let (nonce, time_range) = read_common(&mut r)?;
                 let signature = r.sig()?;
                 if tag == tx_type::TRANSFER_NFT {
-                    let tx = TransferNft { account_id, to, nft_id, fee_token, fee, nonce, time_range };
+                    let tx =
+                        TransferNft { account_id, to, nft_id, fee_token, fee, nonce, time_range };
                     Self::TransferNft(Signed { tx, signature })
                 } else {
-                    let tx = WithdrawNft { account_id, to, nft_id, fee_token, fee, nonce, time_range };
+                    let tx =
+                        WithdrawNft { account_id, to, nft_id, fee_token, fee, nonce, time_range };
                     Self::WithdrawNft(Signed { tx, signature })
                 }
             }

@@ -55,61 +55,72 @@ fn arb_op() -> impl Strategy<Value = Op> {
                 address
             })
         ),
-        (arb_transfer(), arb_address())
-            .prop_map(|(transfer, to_address)| Op::TransferToNew(TransferToNewOp { transfer, to_address })),
+        (arb_transfer(), arb_address()).prop_map(|(transfer, to_address)| Op::TransferToNew(
+            TransferToNewOp { transfer, to_address }
+        )),
         (arb_account(), arb_token(), any::<u128>(), arb_fee(), arb_address()).prop_map(
-            |(account_id, token, amount, fee, to)| Op::Withdraw(WithdrawOp { account_id, token, amount, fee, to })
-        ),
-        arb_transfer().prop_map(Op::Transfer),
-        (arb_account(), arb_address(), arb_token(), any::<u128>()).prop_map(
-            |(account_id, owner, token, amount)| Op::FullExit(FullExitOp { account_id, owner, token, amount })
-        ),
-        (arb_account(), any::<[u8; 20]>(), arb_address(), any::<u32>(), arb_token(), arb_fee()).prop_map(
-            |(account_id, pkh, address, nonce, fee_token, fee)| Op::ChangePubKey(ChangePubKeyOp {
+            |(account_id, token, amount, fee, to)| Op::Withdraw(WithdrawOp {
                 account_id,
-                pubkey_hash: PubKeyHash(pkh),
-                address,
-                nonce,
-                fee_token,
-                fee
-            })
-        ),
-        (arb_account(), arb_account(), arb_token(), any::<u128>(), arb_fee(), arb_address()).prop_map(
-            |(initiator, target, token, amount, fee, target_address)| Op::ForcedExit(ForcedExitOp {
-                initiator,
-                target,
                 token,
                 amount,
                 fee,
-                target_address
+                to
             })
         ),
+        arb_transfer().prop_map(Op::Transfer),
+        (arb_account(), arb_address(), arb_token(), any::<u128>()).prop_map(
+            |(account_id, owner, token, amount)| Op::FullExit(FullExitOp {
+                account_id,
+                owner,
+                token,
+                amount
+            })
+        ),
+        (arb_account(), any::<[u8; 20]>(), arb_address(), any::<u32>(), arb_token(), arb_fee())
+            .prop_map(|(account_id, pkh, address, nonce, fee_token, fee)| Op::ChangePubKey(
+                ChangePubKeyOp {
+                    account_id,
+                    pubkey_hash: PubKeyHash(pkh),
+                    address,
+                    nonce,
+                    fee_token,
+                    fee
+                }
+            )),
+        (arb_account(), arb_account(), arb_token(), any::<u128>(), arb_fee(), arb_address())
+            .prop_map(|(initiator, target, token, amount, fee, target_address)| Op::ForcedExit(
+                ForcedExitOp { initiator, target, token, amount, fee, target_address }
+            )),
         (
             (arb_account(), arb_account(), arb_account()),
             (arb_token(), arb_token(), arb_token()),
             (arb_amount_float(), arb_amount_float(), arb_fee(), 0u8..4)
         )
-            .prop_map(|((submitter, a, b), (t0, t1, fee_token), (x, y, fee, nonce_mask))| Op::Swap(SwapOp {
-                submitter,
-                accounts: [a, b],
-                tokens: [t0, t1],
-                amounts: [x, y],
-                fee_token,
-                fee,
-                nonce_mask
-            })),
-        (arb_account(), arb_account(), arb_nft(), any::<[u8; 32]>(), arb_token(), arb_fee()).prop_map(
-            |(creator, recipient, nft_id, content_hash, fee_token, fee)| Op::MintNft(MintNftOp {
-                creator,
-                recipient,
+            .prop_map(
+                |((submitter, a, b), (t0, t1, fee_token), (x, y, fee, nonce_mask))| Op::Swap(
+                    SwapOp {
+                        submitter,
+                        accounts: [a, b],
+                        tokens: [t0, t1],
+                        amounts: [x, y],
+                        fee_token,
+                        fee,
+                        nonce_mask
+                    }
+                )
+            ),
+        (arb_account(), arb_account(), arb_nft(), any::<[u8; 32]>(), arb_token(), arb_fee())
+            .prop_map(|(creator, recipient, nft_id, content_hash, fee_token, fee)| Op::MintNft(
+                MintNftOp { creator, recipient, nft_id, content_hash, fee_token, fee }
+            )),
+        (arb_account(), arb_account(), arb_nft(), arb_token(), arb_fee()).prop_map(
+            |(from, to, nft_id, fee_token, fee)| Op::TransferNft(TransferNftOp {
+                from,
+                to,
                 nft_id,
-                content_hash,
                 fee_token,
                 fee
             })
-        ),
-        (arb_account(), arb_account(), arb_nft(), arb_token(), arb_fee()).prop_map(
-            |(from, to, nft_id, fee_token, fee)| Op::TransferNft(TransferNftOp { from, to, nft_id, fee_token, fee })
         ),
         (arb_account(), arb_nft(), arb_address(), arb_token(), arb_fee(), arb_info()).prop_map(
             |(account_id, nft_id, to, fee_token, fee, info)| Op::WithdrawNft(WithdrawNftOp {
@@ -121,9 +132,11 @@ fn arb_op() -> impl Strategy<Value = Op> {
                 info
             })
         ),
-        (arb_account(), arb_address(), arb_nft(), arb_info()).prop_map(|(account_id, owner, nft_id, info)| {
-            Op::FullExitNft(FullExitNftOp { account_id, owner, nft_id, info })
-        }),
+        (arb_account(), arb_address(), arb_nft(), arb_info()).prop_map(
+            |(account_id, owner, nft_id, info)| {
+                Op::FullExitNft(FullExitNftOp { account_id, owner, nft_id, info })
+            }
+        ),
     ]
 }
 
@@ -204,7 +217,10 @@ fn chunk_counts() {
 #[test]
 fn decoder_rejects_malformed_pubdata() {
     assert_eq!(Op::decode(&[]), Err(DecodeError::Truncated { needed: 1 }));
-    assert!(matches!(Op::decode(&[0xd0; 13]), Err(DecodeError::UnknownTag { what: "opcode", value: 13 })));
+    assert!(matches!(
+        Op::decode(&[0xd0; 13]),
+        Err(DecodeError::UnknownTag { what: "opcode", value: 13 })
+    ));
     // A deposit needs four chunks.
     assert!(matches!(Op::decode(&[0x10; 13]), Err(DecodeError::Truncated { needed: 52 })));
     // A Noop with a stray bit in its padding.
@@ -215,16 +231,26 @@ fn decoder_rejects_malformed_pubdata() {
     // A non-canonical amount: mantissa 10 with exponent 0 is canonical, but 1 × 10^1 spelled as
     // mantissa 1 exponent 1 is the canonical form of 10, so mantissa 10 / exponent 1 (= 100)
     // must be written as mantissa 1 exponent 2.
-    let good = Op::Transfer(TransferOp { from: AccountId(0), to: AccountId(0), token: TokenId(0), amount: 100, fee: 0 });
+    let good = Op::Transfer(TransferOp {
+        from: AccountId(0),
+        to: AccountId(0),
+        token: TokenId(0),
+        amount: 100,
+        fee: 0,
+    });
     let mut bytes = good.encode().expect("encodes");
     // amount field: bits 62..92 of the op; rewrite it as exponent 1, mantissa 10.
-    let mut bits: Vec<u8> = bytes.iter().flat_map(|b| (0..8).rev().map(move |i| (b >> i) & 1)).collect();
+    let mut bits: Vec<u8> =
+        bytes.iter().flat_map(|b| (0..8).rev().map(move |i| (b >> i) & 1)).collect();
     let packed: u64 = (1 << 25) | 10;
     for i in 0..30 {
         bits[62 + i] = ((packed >> (29 - i)) & 1) as u8;
     }
     bytes = bits.chunks(8).map(|c| c.iter().fold(0u8, |a, b| (a << 1) | b)).collect();
-    assert!(matches!(Op::decode(&bytes), Err(DecodeError::NonCanonicalFloat { what: "amount", .. })));
+    assert!(matches!(
+        Op::decode(&bytes),
+        Err(DecodeError::NonCanonicalFloat { what: "amount", .. })
+    ));
 }
 
 fn key(seed: u8) -> PrivateKey {
@@ -253,14 +279,30 @@ fn every_tx() -> Vec<SignedTx> {
     };
     vec![
         SignedTx::Transfer(
-            Transfer { account_id: AccountId(7), to, token: TokenId(1), amount: 5_000, fee: 20, nonce: 3, time_range: range() }
-                .sign(&k)
-                .expect("packable"),
+            Transfer {
+                account_id: AccountId(7),
+                to,
+                token: TokenId(1),
+                amount: 5_000,
+                fee: 20,
+                nonce: 3,
+                time_range: range(),
+            }
+            .sign(&k)
+            .expect("packable"),
         ),
         SignedTx::Withdraw(
-            Withdraw { account_id: AccountId(7), to, token: TokenId(1), amount: 123_456_789, fee: 20, nonce: 3, time_range: range() }
-                .sign(&k)
-                .expect("packable"),
+            Withdraw {
+                account_id: AccountId(7),
+                to,
+                token: TokenId(1),
+                amount: 123_456_789,
+                fee: 20,
+                nonce: 3,
+                time_range: range(),
+            }
+            .sign(&k)
+            .expect("packable"),
         ),
         SignedTx::ChangePubKey(
             ChangePubKey {
@@ -276,11 +318,18 @@ fn every_tx() -> Vec<SignedTx> {
             .expect("packable"),
         ),
         SignedTx::ForcedExit(
-            ForcedExit { account_id: AccountId(7), target: to, token: TokenId(2), fee: 20, nonce: 3, time_range: range() }
-                .sign(&k)
-                .expect("packable"),
+            ForcedExit {
+                account_id: AccountId(7),
+                target: to,
+                token: TokenId(2),
+                fee: 20,
+                nonce: 3,
+                time_range: range(),
+            }
+            .sign(&k)
+            .expect("packable"),
         ),
-        SignedTx::Swap(
+        SignedTx::Swap(Box::new(
             Swap {
                 account_id: AccountId(9),
                 orders: [order(2, 1, 2), order(3, 2, 1)],
@@ -292,21 +341,45 @@ fn every_tx() -> Vec<SignedTx> {
             }
             .sign(&k)
             .expect("packable"),
-        ),
+        )),
         SignedTx::MintNft(
-            MintNft { account_id: AccountId(7), recipient: to, content_hash: [5; 32], fee_token: TokenId(0), fee: 1, nonce: 3, time_range: range() }
-                .sign(&k)
-                .expect("packable"),
+            MintNft {
+                account_id: AccountId(7),
+                recipient: to,
+                content_hash: [5; 32],
+                fee_token: TokenId(0),
+                fee: 1,
+                nonce: 3,
+                time_range: range(),
+            }
+            .sign(&k)
+            .expect("packable"),
         ),
         SignedTx::TransferNft(
-            TransferNft { account_id: AccountId(7), to, nft_id: NftId(8), fee_token: TokenId(0), fee: 1, nonce: 3, time_range: range() }
-                .sign(&k)
-                .expect("packable"),
+            TransferNft {
+                account_id: AccountId(7),
+                to,
+                nft_id: NftId(8),
+                fee_token: TokenId(0),
+                fee: 1,
+                nonce: 3,
+                time_range: range(),
+            }
+            .sign(&k)
+            .expect("packable"),
         ),
         SignedTx::WithdrawNft(
-            WithdrawNft { account_id: AccountId(7), to, nft_id: NftId(8), fee_token: TokenId(0), fee: 1, nonce: 3, time_range: range() }
-                .sign(&k)
-                .expect("packable"),
+            WithdrawNft {
+                account_id: AccountId(7),
+                to,
+                nft_id: NftId(8),
+                fee_token: TokenId(0),
+                fee: 1,
+                nonce: 3,
+                time_range: range(),
+            }
+            .sign(&k)
+            .expect("packable"),
         ),
     ]
 }
@@ -330,7 +403,15 @@ fn every_tx_round_trips_and_verifies() {
 #[test]
 fn signatures_cover_every_field() {
     let k = key(1);
-    let t = Transfer { account_id: AccountId(7), to: Address::repeat_byte(1), token: TokenId(1), amount: 5_000, fee: 20, nonce: 3, time_range: range() };
+    let t = Transfer {
+        account_id: AccountId(7),
+        to: Address::repeat_byte(1),
+        token: TokenId(1),
+        amount: 5_000,
+        fee: 20,
+        nonce: 3,
+        time_range: range(),
+    };
     let signed = t.clone().sign(&k).expect("packable");
     assert!(signed.verify());
     let variants = [
@@ -364,10 +445,16 @@ fn decode_rejects_bad_crypto_and_tokens() {
     let sig_at = bytes.len() - 96;
     let mut bad_key = bytes.clone();
     bad_key[sig_at..sig_at + 32].copy_from_slice(&[0xff; 32]);
-    assert!(matches!(SignedTx::decode(&bad_key), Err(DecodeError::BadCrypto { what: "public key", .. })));
+    assert!(matches!(
+        SignedTx::decode(&bad_key),
+        Err(DecodeError::BadCrypto { what: "public key", .. })
+    ));
     let mut bad_tag = bytes;
     bad_tag[0] = 200;
-    assert_eq!(SignedTx::decode(&bad_tag), Err(DecodeError::UnknownTag { what: "transaction type", value: 200 }));
+    assert_eq!(
+        SignedTx::decode(&bad_tag),
+        Err(DecodeError::UnknownTag { what: "transaction type", value: 200 })
+    );
 }
 
 #[test]
@@ -387,8 +474,16 @@ fn commitment_binds_every_input() {
         commitment(&BlockHeader { number: 2, ..header }, &pubdata, &bitmap),
         commitment(&BlockHeader { fee_account: AccountId(1), ..header }, &pubdata, &bitmap),
         commitment(&BlockHeader { timestamp: 101, ..header }, &pubdata, &bitmap),
-        commitment(&BlockHeader { old_root: tern_primitives::Fr::from(3u64), ..header }, &pubdata, &bitmap),
-        commitment(&BlockHeader { new_root: tern_primitives::Fr::from(3u64), ..header }, &pubdata, &bitmap),
+        commitment(
+            &BlockHeader { old_root: tern_primitives::Fr::from(3u64), ..header },
+            &pubdata,
+            &bitmap,
+        ),
+        commitment(
+            &BlockHeader { new_root: tern_primitives::Fr::from(3u64), ..header },
+            &pubdata,
+            &bitmap,
+        ),
         commitment(&header, &[0u8; 39], &bitmap),
         commitment(&header, &pubdata, &[0x80]),
     ];
@@ -408,8 +503,20 @@ fn block_pubdata_and_bitmap() {
             new_root: Default::default(),
         },
         ops: vec![
-            Op::Transfer(TransferOp { from: AccountId(1), to: AccountId(2), token: TokenId(0), amount: 1, fee: 0 }),
-            Op::Withdraw(WithdrawOp { account_id: AccountId(1), token: TokenId(0), amount: 5, fee: 0, to: Address::repeat_byte(3) }),
+            Op::Transfer(TransferOp {
+                from: AccountId(1),
+                to: AccountId(2),
+                token: TokenId(0),
+                amount: 1,
+                fee: 0,
+            }),
+            Op::Withdraw(WithdrawOp {
+                account_id: AccountId(1),
+                token: TokenId(0),
+                amount: 5,
+                fee: 0,
+                to: Address::repeat_byte(3),
+            }),
         ],
         capacity: 10,
         change_pubkey_auth: vec![],
@@ -420,5 +527,8 @@ fn block_pubdata_and_bitmap() {
     // The withdrawal starts at chunk 1.
     assert_eq!(block.onchain_bitmap(), vec![0b0100_0000, 0]);
     assert_eq!(decode_pubdata(&pubdata), Ok(block.ops.clone()));
-    assert_eq!(block.public_input().expect("encodes"), block::commitment_to_fr(&block.commitment().expect("encodes")));
+    assert_eq!(
+        block.public_input().expect("encodes"),
+        block::commitment_to_fr(&block.commitment().expect("encodes"))
+    );
 }

@@ -9,7 +9,7 @@
 
 use crate::error::TxError;
 use crate::execute::{
-    verify_signatures, AuthFacts, BlockContext, ChainConfig, Fees, PriorityOp, VerifiedSigners,
+    signing_keys, AuthFacts, BlockContext, ChainConfig, Fees, PriorityOp, VerifiedSigners,
 };
 use crate::state::State;
 use rayon::prelude::*;
@@ -150,8 +150,10 @@ pub fn build_block(
         return Err(BlockError::FeeAccountNotFound(params.fee_account));
     }
 
-    let signers: Vec<Vec<Result<VerifiedSigners, TxError>>> =
-        txs.par_iter().map(|item| item.txs().par_iter().map(verify_signatures).collect()).collect();
+    let signers: Vec<Vec<Result<VerifiedSigners, TxError>>> = txs
+        .par_iter()
+        .map(|item| item.txs().par_iter().map(|tx| state.verify_signatures(tx)).collect())
+        .collect();
 
     let mut rejected = Vec::new();
     let mut deferred = Vec::new();
@@ -208,6 +210,7 @@ pub fn build_block(
             if let SignedTx::ChangePubKey(c) = tx {
                 auth.push(c.tx.auth);
             }
+            state.remember_keys(signing_keys(tx));
         }
         used += chunks;
         ops.extend(item_ops);

@@ -8,12 +8,12 @@ use crate::account::Nft;
 use crate::error::TxError;
 use crate::state::State;
 use std::collections::BTreeMap;
-use tern_primitives::eddsa::PubKeyHash;
+use tern_primitives::eddsa::{PubKeyHash, PublicKey};
 use tern_primitives::{eth, Address};
 use tern_types::op::*;
 use tern_types::params::MAX_FEE_TOKENS_PER_BLOCK;
 use tern_types::tx::*;
-use tern_types::{AccountId, NftId, Nonce, SignedTx, TimeRange, TokenId};
+use tern_types::{AccountId, EncodeError, NftId, Nonce, SignedTx, TimeRange, TokenId};
 
 /// The chain a state belongs to: ChangePubKey authorisations name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,13 +133,38 @@ pub struct VerifiedSigners {
 
 /// Checks every signature of `tx` (stateless), returning the signers' key hashes.
 pub fn verify_signatures(tx: &SignedTx) -> Result<VerifiedSigners, TxError> {
-    fn one<T: TxBody>(s: &Signed<T>, what: &'static str) -> Result<PubKeyHash, TxError> {
-        let message = s.tx.message()?;
-        if !s.signature.verify(message) {
+    verify_with(tx, &|pk: &PublicKey| pk.hash())
+}
+
+/// The public keys that signed `tx`: its signer, and a swap's two order signers.
+pub fn signing_keys(tx: &SignedTx) -> Vec<PublicKey> {
+    match tx {
+        SignedTx::Transfer(s) => vec![s.signature.pub_key],
+        SignedTx::Withdraw(s) => vec![s.signature.pub_key],
+        SignedTx::ChangePubKey(s) => vec![s.signature.pub_key],
+        SignedTx::ForcedExit(s) => vec![s.signature.pub_key],
+        SignedTx::Swap(s) => vec![
+            s.signature.pub_key,
+            s.tx.orders[0].signature.pub_key,
+            s.tx.orders[1].signature.pub_key,
+        ],
+        SignedTx::MintNft(s) => vec![s.signature.pub_key],
+        SignedTx::TransferNft(s) => vec![s.signature.pub_key],
+        SignedTx::WithdrawNft(s) => vec![s.signature.pub_key],
+    }
+}
+
+fn verify_with(
+    tx: &SignedTx,
+    hash_of: &(dyn Fn(&PublicKey) -> PubKeyHash + Sync),
+) -> Result<VerifiedSigners, TxError> {
+    let one = |s: &dyn SignedView, what: &'static str| -> Result<PubKeyHash, TxError> {
+        let message = s.message()?;
+        if !s.signature().verify(message) {
             return Err(TxError::BadSignature { what });
         }
-        Ok(s.signature.pub_key.hash())
-    }
+        Ok(hash_of(&s.signature().pub_key))
+    };
     let signer = match tx {
         SignedTx::Transfer(s) => one(s, "Transfer")?,
         SignedTx::Withdraw(s) => one(s, "Withdraw")?,
@@ -147,13 +172,37 @@ pub fn verify_signatures(tx: &SignedTx) -> Result<VerifiedSigners, TxError> {
         SignedTx::ForcedExit(s) => one(s, "ForcedExit")?,
         SignedTx::Swap(s) => {
             let orders = [one(&s.tx.orders[0], "order 0")?, one(&s.tx.orders[1], "order 1")?];
-            return Ok(VerifiedSigners { signer: one(s, "Swap")?, orders: Some(orders) });
+            return Ok(VerifiedSigners { signer: one(s.as_ref(), "Swap")?, orders: Some(orders) });
         }
         SignedTx::MintNft(s) => one(s, "MintNFT")?,
         SignedTx::TransferNft(s) => one(s, "TransferNFT")?,
         SignedTx::WithdrawNft(s) => one(s, "WithdrawNFT")?,
     };
     Ok(VerifiedSigners { signer, orders: None })
+}
+
+/// A signed body seen through its message and signature, so one closure checks every type.
+trait SignedView {
+    fn message(&self) -> Result<tern_primitives::Fr, EncodeError>;
+    fn signature(&self) -> &TxSignature;
+}
+
+impl<T: TxBody> SignedView for Signed<T> {
+    fn message(&self) -> Result<tern_primitives::Fr, EncodeError> {
+        self.tx.message()
+    }
+    fn signature(&self) -> &TxSignature {
+        &self.signature
+    }
+}
+
+impl State {
+    /// [`verify_signatures`], with key hashes looked up in the state's memo of keys that
+    /// signed applied transactions before (a key's hash is a Poseidon per transaction
+    /// otherwise).
+    pub fn verify_signatures(&self, tx: &SignedTx) -> Result<VerifiedSigners, TxError> {
+        verify_with(tx, &|pk: &PublicKey| self.key_hash(pk))
+    }
 }
 
 fn check_time(range: TimeRange, timestamp: u64) -> Result<(), TxError> {

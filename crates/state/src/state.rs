@@ -10,7 +10,7 @@ use crate::error::TxError;
 use crate::tree::{root_from_leaves, Defaults, MerkleProof, SparseMerkleTree, TreeError};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
-use tern_primitives::eddsa::PubKeyHash;
+use tern_primitives::eddsa::{PubKeyHash, PublicKey};
 use tern_primitives::{poseidon, Address, Fr};
 use tern_types::params::{
     ACCOUNT_TREE_DEPTH, BALANCE_TREE_DEPTH, MAX_ACCOUNTS, MAX_NFTS, NFT_TREE_DEPTH,
@@ -59,6 +59,9 @@ pub struct State {
     tokens: std::collections::BTreeSet<TokenId>,
     dirty: Vec<AccountId>,
     journal: Vec<Undo>,
+    /// `pubkey -> hash` for keys that signed applied transactions: a pure-function memo, so
+    /// rollbacks never make it wrong; it only saves a Poseidon per transaction.
+    key_hashes: HashMap<PublicKey, PubKeyHash>,
 }
 
 impl Default for State {
@@ -101,6 +104,7 @@ impl State {
             tokens: [ETH].into_iter().collect(),
             dirty: Vec::new(),
             journal: Vec::new(),
+            key_hashes: HashMap::new(),
         }
     }
 
@@ -154,6 +158,18 @@ impl State {
     /// Total of `token` held by all accounts.
     pub fn total_supply(&self, token: TokenId) -> u128 {
         self.accounts.iter().map(|e| e.account.balance(token)).sum()
+    }
+
+    /// The hash of `key`, from the memo when it signed before.
+    pub fn key_hash(&self, key: &PublicKey) -> PubKeyHash {
+        self.key_hashes.get(key).copied().unwrap_or_else(|| key.hash())
+    }
+
+    /// Remembers the hashes of keys that signed an applied transaction.
+    pub fn remember_keys(&mut self, keys: impl IntoIterator<Item = PublicKey>) {
+        for key in keys {
+            self.key_hashes.entry(key).or_insert_with(|| key.hash());
+        }
     }
 
     // ---- roots and proofs ----
@@ -444,5 +460,23 @@ impl State {
         let id = NftId(self.next_nft_id);
         self.next_nft_id += 1;
         Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tern_primitives::eddsa::PrivateKey;
+
+    #[test]
+    fn key_memo_returns_the_real_hash() {
+        let mut state = State::new();
+        let (a, b) =
+            (PrivateKey::from_seed(b"a").public_key(), PrivateKey::from_seed(b"b").public_key());
+        assert_eq!(state.key_hash(&a), a.hash());
+        state.remember_keys([a]);
+        assert_eq!(state.key_hash(&a), a.hash());
+        assert_eq!(state.key_hash(&b), b.hash());
+        assert_ne!(state.key_hash(&a), state.key_hash(&b));
     }
 }

@@ -277,6 +277,20 @@ impl State {
         fees.add(token, fee)
     }
 
+    /// Debits `amount + fee` in one token and queues the fee: Transfer and Withdraw.
+    fn pay(
+        &mut self,
+        id: AccountId,
+        token: TokenId,
+        amount: u128,
+        fee: u128,
+        fees: &mut Fees,
+    ) -> Result<(), TxError> {
+        let total = amount.checked_add(fee).ok_or(TxError::AmountOverflow { amount, fee })?;
+        self.debit(id, token, total)?;
+        fees.add(token, fee)
+    }
+
     fn credit_for(
         &mut self,
         ctx: &BlockContext<'_>,
@@ -349,12 +363,7 @@ impl State {
                     return Err(TxError::ZeroAddress);
                 }
                 self.check_signer(t.account_id, t.nonce, t.time_range, &signers.signer, ts)?;
-                let total = t
-                    .amount
-                    .checked_add(t.fee)
-                    .ok_or(TxError::AmountOverflow { amount: t.amount, fee: t.fee })?;
-                self.debit(t.account_id, t.token, total)?;
-                fees.add(t.token, t.fee)?;
+                self.pay(t.account_id, t.token, t.amount, t.fee, fees)?;
                 self.bump_nonce(t.account_id)?;
                 let (to, created) = match self.account_id_by_address(&t.to) {
                     Some(id) => (id, false),
@@ -381,12 +390,7 @@ impl State {
                     return Err(TxError::ZeroAddress);
                 }
                 self.check_signer(t.account_id, t.nonce, t.time_range, &signers.signer, ts)?;
-                let total = t
-                    .amount
-                    .checked_add(t.fee)
-                    .ok_or(TxError::AmountOverflow { amount: t.amount, fee: t.fee })?;
-                self.debit(t.account_id, t.token, total)?;
-                fees.add(t.token, t.fee)?;
+                self.pay(t.account_id, t.token, t.amount, t.fee, fees)?;
                 self.bump_nonce(t.account_id)?;
                 Ok(Op::Withdraw(WithdrawOp {
                     account_id: t.account_id,

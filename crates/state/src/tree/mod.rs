@@ -24,6 +24,8 @@
 //! checkpoint open nothing is journaled. Checkpoints nest.
 
 mod proof;
+#[cfg(feature = "r1cs")]
+pub mod r1cs;
 mod store;
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,22 @@
 //! Packing is exact or it fails: an amount that the format cannot represent is refused with
 //! [`FloatError::NotPackable`], never rounded silently. Wallets call [`FloatFormat::closest_down`]
 //! (or [`FloatFormat::closest_up`] for fees) to pick a representable value first.
+//!
+//! ```
+//! use tern_primitives::float::{AMOUNT, FEE};
+//!
+//! // 1.5 ETH in wei: the canonical form has the smallest exponent whose mantissa fits,
+//! // 15,000,000 × 10^11.
+//! let packed = AMOUNT.pack(1_500_000_000_000_000_000).unwrap();
+//! assert_eq!(packed, (11 << 25) | 15_000_000);
+//! assert_eq!(AMOUNT.unpack(packed).unwrap(), 1_500_000_000_000_000_000);
+//!
+//! // 26 significant bits do not fit a 25-bit mantissa: refused, with the closest lower value.
+//! assert!(AMOUNT.pack(123_456_789).is_err());
+//! assert_eq!(AMOUNT.closest_down(123_456_789), 123_456_780);
+//! // A fee is rounded up, never below what the operator asked for.
+//! assert_eq!(FEE.closest_up(1_271), Some(1_300));
+//! ```
 
 #[cfg(feature = "r1cs")]
 pub mod r1cs;

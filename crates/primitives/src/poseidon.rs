@@ -257,6 +257,18 @@ pub fn constants(width: usize) -> Result<Constants, PoseidonError> {
 }
 
 /// circomlib's `Poseidon(n)` of `inputs` (1 to 12 elements).
+///
+/// ```
+/// use tern_primitives::{field::fr_to_decimal, poseidon::poseidon, Fr};
+///
+/// // circomlibjs: poseidon([1, 2])
+/// let h = poseidon(&[Fr::from(1u64), Fr::from(2u64)]).unwrap();
+/// assert_eq!(
+///     fr_to_decimal(&h),
+///     "7853200120776062878684798364095072458815029376092732009249414926327459813530"
+/// );
+/// assert!(poseidon(&[]).is_err());
+/// ```
 pub fn poseidon(inputs: &[Fr]) -> Result<Fr, PoseidonError> {
     let n = inputs.len();
     if n == 0 || n > MAX_INPUTS {

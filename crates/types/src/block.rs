@@ -84,6 +84,21 @@ impl Block {
 /// `sha256(number ‖ fee_account ‖ old_root ‖ new_root ‖ timestamp ‖ onchain_bitmap ‖ pubdata)`
 /// with the top three bits cleared, so that it is a BN254 scalar. Integers are big-endian:
 /// number and timestamp 8 bytes, fee account 4, roots 32.
+///
+/// ```
+/// use tern_primitives::Fr;
+/// use tern_types::{block::commitment, AccountId, BlockHeader};
+///
+/// let header = BlockHeader {
+///     number: 1,
+///     fee_account: AccountId(0),
+///     timestamp: 1_700_000_000,
+///     old_root: Fr::from(1u64),
+///     new_root: Fr::from(2u64),
+/// };
+/// let c = commitment(&header, &[0u8; 13], &[0u8; 1]);
+/// assert_eq!(c[0] & 0xe0, 0, "fits the BN254 scalar field");
+/// ```
 pub fn commitment(header: &BlockHeader, pubdata: &[u8], onchain_bitmap: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(header.number.to_be_bytes());

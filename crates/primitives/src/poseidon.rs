@@ -170,58 +170,86 @@ fn sbox(x: &mut Fr) {
     *x *= x4;
 }
 
+/// `m` (row-major, `W×W`) times `state`. Each row is one `sum_of_products`, which reduces once per
+/// row instead of once per product (BN254's spare modulus bits allow it).
 #[inline(always)]
-fn dense_layer(m: &[Fr], state: &mut [Fr; MAX_WIDTH], w: usize) {
-    let mut tmp = [Fr::zero(); MAX_WIDTH];
-    for (i, t) in tmp[..w].iter_mut().enumerate() {
-        let row = &m[i * w..(i + 1) * w];
-        let mut acc = Fr::zero();
-        for (s, c) in state[..w].iter().zip(row) {
-            acc += *s * c;
-        }
-        *t = acc;
+fn dense_layer<const W: usize>(m: &[Fr], state: &mut [Fr; W]) {
+    let mut out = [Fr::zero(); W];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = Fr::sum_of_products(row::<W>(m, i), state);
     }
-    state[..w].copy_from_slice(&tmp[..w]);
+    *state = out;
 }
 
-fn full_round(p: &Params, r: usize, state: &mut [Fr; MAX_WIDTH]) {
-    let w = p.width;
-    for (s, c) in state[..w].iter_mut().zip(&p.moved_ark[r * w..(r + 1) * w]) {
+#[inline(always)]
+fn row<const W: usize>(m: &[Fr], i: usize) -> &[Fr; W] {
+    <&[Fr; W]>::try_from(&m[i * W..(i + 1) * W])
+        .unwrap_or_else(|_| unreachable!("tables hold W×W entries"))
+}
+
+#[inline(always)]
+fn full_round<const W: usize>(p: &Params, r: usize, state: &mut [Fr; W]) {
+    for (s, c) in state.iter_mut().zip(&p.moved_ark[r * W..(r + 1) * W]) {
         *s += c;
     }
-    state[..w].iter_mut().for_each(sbox);
-    dense_layer(&p.mds, state, w);
+    state.iter_mut().for_each(sbox);
+    dense_layer::<W>(&p.mds, state);
 }
 
-/// The permutation with sparse partial rounds.
-fn permute(p: &Params, state: &mut [Fr; MAX_WIDTH]) {
-    let w = p.width;
+/// The permutation with sparse partial rounds, for a width known at compile time.
+fn permute_width<const W: usize>(p: &Params, state: &mut [Fr; W]) {
     let half = p.full_rounds / 2;
     for r in 0..half {
-        full_round(p, r, state);
+        full_round::<W>(p, r, state);
     }
+    let sparse_len = 2 * W - 1;
     for k in 0..p.partial_rounds {
         let r = half + k;
-        state[0] += p.moved_ark[r * w];
+        state[0] += p.moved_ark[r * W];
         sbox(&mut state[0]);
         if k + 1 == p.partial_rounds {
-            dense_layer(&p.last_partial, state, w);
+            dense_layer::<W>(&p.last_partial, state);
         } else {
-            let b = &p.sparse[k * (2 * w - 1)..(k + 1) * (2 * w - 1)];
+            let b = &p.sparse[k * sparse_len..(k + 1) * sparse_len];
             let s0 = state[0];
-            let mut first = b[0] * s0;
-            for j in 1..w {
-                first += b[j] * state[j];
-            }
-            for i in 1..w {
-                state[i] += b[w - 1 + i] * s0;
+            // The first W entries are the sparse matrix's dense first row.
+            let first = Fr::sum_of_products(row::<W>(b, 0), state);
+            for i in 1..W {
+                state[i] += b[W - 1 + i] * s0;
             }
             state[0] = first;
         }
     }
     for r in half + p.partial_rounds..p.full_rounds + p.partial_rounds {
-        full_round(p, r, state);
+        full_round::<W>(p, r, state);
     }
+}
+
+/// Dispatches to the permutation of the parameters' width.
+fn permute(p: &Params, state: &mut [Fr; MAX_WIDTH]) {
+    macro_rules! dispatch {
+        ($($w:literal)*) => {
+            match p.width {
+                $($w => {
+                    let s = <&mut [Fr; $w]>::try_from(&mut state[..$w])
+                        .unwrap_or_else(|_| unreachable!("width {} fits the state", $w));
+                    permute_width::<$w>(p, s)
+                })*
+                w => unreachable!("circomlib widths are 2 to 13, got {w}"),
+            }
+        };
+    }
+    dispatch!(2 3 4 5 6 7 8 9 10 11 12 13)
+}
+
+/// Dense layer for the reference permutation, whose width is only known at run time.
+#[cfg(test)]
+fn dense_layer_dyn(m: &[Fr], state: &mut [Fr; MAX_WIDTH], w: usize) {
+    let mut tmp = [Fr::zero(); MAX_WIDTH];
+    for (i, t) in tmp[..w].iter_mut().enumerate() {
+        *t = m[i * w..(i + 1) * w].iter().zip(&state[..w]).map(|(a, b)| *a * b).sum();
+    }
+    state[..w].copy_from_slice(&tmp[..w]);
 }
 
 /// The textbook permutation, kept to check the optimised one against.
@@ -238,7 +266,7 @@ fn permute_reference(p: &Params, state: &mut [Fr; MAX_WIDTH]) {
         } else {
             sbox(&mut state[0]);
         }
-        dense_layer(&p.mds, state, w);
+        dense_layer_dyn(&p.mds, state, w);
     }
 }
 

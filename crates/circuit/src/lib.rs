@@ -5,5 +5,7 @@
 //! Jubjub, EdDSA-Poseidon and floats in `tern-primitives`, the Merkle path in `tern-state`.
 //! This crate composes them. The circuit is pure: no I/O, no async.
 
+pub mod block;
 pub mod commitment;
 pub mod sha256;
+pub mod witness;

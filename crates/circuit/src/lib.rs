@@ -8,4 +8,5 @@
 pub mod block;
 pub mod commitment;
 pub mod sha256;
+pub(crate) mod util;
 pub mod witness;

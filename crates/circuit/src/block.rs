@@ -98,7 +98,7 @@ use crate::util::{
     be_value, le_value, pow2, range_check, reversed, siblings, sum, witness, witness_bits_le, Cs,
 };
 use crate::witness::{AccountWitness, BlockWitness, ChunkWitness, FeeWitness};
-use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField};
+use ark_ff::Field;
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::convert::ToBitsGadget;
@@ -109,7 +109,6 @@ use ark_r1cs_std::select::CondSelectGadget;
 use ark_r1cs_std::uint32::UInt32;
 use ark_r1cs_std::uint64::UInt64;
 use ark_r1cs_std::uint8::UInt8;
-use ark_r1cs_std::GR1CSVar;
 use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
 use tern_primitives::babyjubjub::r1cs::PointVar;
 use tern_primitives::eddsa::r1cs::{to_bits_le_strict, verify_var, SignatureVar};

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// Compiles contracts/src/*.sol and contracts/test/*.sol with the pinned solc-js (package.json)
+// and writes one artifact per deployable contract to contracts/out/<Name>.json.
+//
+// The artifacts are committed: `cargo build` reads them (alloy `sol!` in crates/contracts) and
+// needs no Node.js. CI reruns this script and fails on any difference, so the output must be
+// a pure function of the sources: fixed compiler, fixed settings, no metadata hash or CBOR
+// trailer in the bytecode, sorted file and contract order, stable pretty-printed JSON.
+//
+// Usage: node contracts/compile.js   (or: npm run compile)
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const solc = require('solc');
+
+const SOLC_VERSION = '0.8.37';
+const ROOT = __dirname;
+const SOURCE_DIRS = ['src', 'test'];
+const OUT = path.join(ROOT, 'out');
+
+// Fixed compiler settings. The EVM version is pinned (not the compiler's default) so that
+// a compiler upgrade cannot silently change the target; Cancun has MCOPY and transient
+// storage, and every chain Tern targets (and revm, anvil) runs it.
+const SETTINGS = {
+  optimizer: { enabled: true, runs: 10000 },
+  evmVersion: 'cancun',
+  viaIR: false,
+  metadata: { bytecodeHash: 'none', appendCBOR: false },
+  outputSelection: {
+    '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] },
+  },
+};
+
+function fail(msg) {
+  process.stderr.write(`compile.js: ${msg}\n`);
+  process.exit(1);
+}
+
+function main() {
+  const version = solc.version();
+  if (!version.startsWith(`${SOLC_VERSION}+`)) {
+    fail(`solc-js is ${version}; package.json pins ${SOLC_VERSION} (run npm ci)`);
+  }
+
+  // Source units are named by their path relative to contracts/, e.g. "src/Rollup.sol", so
+  // imports between them resolve as relative paths ("./X.sol", "../src/X.sol").
+  const sources = {};
+  for (const dir of SOURCE_DIRS) {
+    const abs = path.join(ROOT, dir);
+    if (!fs.existsSync(abs)) continue;
+    for (const file of fs.readdirSync(abs).filter((f) => f.endsWith('.sol')).sort()) {
+      sources[`${dir}/${file}`] = { content: fs.readFileSync(path.join(abs, file), 'utf8') };
+    }
+  }
+  if (Object.keys(sources).length === 0) fail('no sources');
+
+  const input = { language: 'Solidity', sources, settings: SETTINGS };
+  const findImports = (p) => {
+    const abs = path.resolve(ROOT, p);
+    if (!abs.startsWith(ROOT + path.sep) || !fs.existsSync(abs)) {
+      return { error: `import not found: ${p}` };
+    }
+    return { contents: fs.readFileSync(abs, 'utf8') };
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
+
+  const errors = (output.errors || []).filter((e) => e.severity === 'error');
+  for (const e of output.errors || []) process.stderr.write(`${e.formattedMessage}\n`);
+  if (errors.length > 0) fail(`${errors.length} error(s)`);
+  const warnings = (output.errors || []).filter((e) => e.severity === 'warning');
+  if (warnings.length > 0) fail(`${warnings.length} warning(s); the build is warning-free`);
+
+  const artifacts = new Map();
+  for (const unit of Object.keys(output.contracts).sort()) {
+    for (const name of Object.keys(output.contracts[unit]).sort()) {
+      const c = output.contracts[unit][name];
+      const bytecode = c.evm.bytecode.object;
+      // Interfaces and abstract contracts have no code; nothing to deploy or bind.
+      if (bytecode.length === 0) continue;
+      if (bytecode.includes('__$')) fail(`${unit}:${name} needs library linking; not supported`);
+      if (artifacts.has(name)) fail(`contract name ${name} defined twice (${unit})`);
+      artifacts.set(name, {
+        contractName: name,
+        sourceName: unit,
+        compiler: { version, settings: SETTINGS },
+        abi: c.abi,
+        bytecode: `0x${bytecode}`,
+        deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
+      });
+    }
+  }
+
+  fs.mkdirSync(OUT, { recursive: true });
+  // Remove artifacts of contracts that no longer exist, so CI's diff sees deletions too.
+  for (const f of fs.readdirSync(OUT)) {
+    if (f.endsWith('.json') && !artifacts.has(f.slice(0, -5))) fs.unlinkSync(path.join(OUT, f));
+  }
+  for (const [name, artifact] of artifacts) {
+    fs.writeFileSync(path.join(OUT, `${name}.json`), `${JSON.stringify(artifact, null, 2)}\n`);
+  }
+  process.stdout.write(`compiled ${artifacts.size} contract(s) with solc ${version}\n`);
+}
+
+main();

@@ -108,9 +108,15 @@ pub fn commitment(header: &BlockHeader, pubdata: &[u8], onchain_bitmap: &[u8]) -
     h.update(header.timestamp.to_be_bytes());
     h.update(onchain_bitmap);
     h.update(pubdata);
-    let mut out: [u8; 32] = h.finalize().into();
-    out[0] &= 0x1f;
-    out
+    mask_digest(h.finalize().into())
+}
+
+/// Clears the top three bits of a SHA-256 digest, so that read big-endian it is below 2^253 and
+/// therefore a canonical BN254 scalar ([`commitment_to_fr`]). Every SHA-256 public input is
+/// masked this way: the block commitment and the exit commitments ([`crate::exit`]).
+pub fn mask_digest(mut digest: [u8; 32]) -> [u8; 32] {
+    digest[0] &= 0x1f;
+    digest
 }
 
 /// The masked commitment as a field element (always canonical: it is below 2^253).

@@ -8,6 +8,7 @@ pub mod bits;
 pub mod block;
 mod bytes;
 pub mod error;
+pub mod exit;
 pub mod ids;
 pub mod op;
 pub mod params;

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use tern_primitives::eddsa::{PubKeyHash, PublicKey};
 use tern_primitives::{eth, Address};
 use tern_types::op::*;
-use tern_types::params::MAX_FEE_TOKENS_PER_BLOCK;
+use tern_types::params::{MAX_FEE_TOKENS_PER_BLOCK, RATIO_BITS};
 use tern_types::tx::*;
 use tern_types::{AccountId, EncodeError, NftId, Nonce, SignedTx, TimeRange, TokenId};
 
@@ -628,6 +628,11 @@ impl State {
             if ratio_sell == 0 || ratio_buy == 0 {
                 return Err(wrap(TxError::Invalid(
                     "an order's ratio must be non-zero on both sides",
+                )));
+            }
+            if (ratio_sell | ratio_buy) >> RATIO_BITS != 0 {
+                return Err(wrap(TxError::Invalid(
+                    "an order's ratio must be below 2^120 on both sides",
                 )));
             }
             if mul_wide(bought, ratio_sell) < mul_wide(sold, ratio_buy) {

@@ -1522,6 +1522,19 @@ fn swap_rule_violations_are_rejected() {
             source: Box::new(TxError::Invalid("an order's ratio must be non-zero on both sides")),
         },
     );
+    // A ratio side of 2^120 or more (the circuit compares prices in one field element).
+    for ratio in [(1u128 << 120, 1), (1, 1u128 << 120), (u128::MAX, u128::MAX)] {
+        let big = a.order(T1, ETH, ratio, 0).expect("order");
+        env.assert_rejected(
+            &sub([big, lb.clone()], [10, 20]),
+            TxError::Order {
+                order: 0,
+                source: Box::new(TxError::Invalid(
+                    "an order's ratio must be below 2^120 on both sides",
+                )),
+            },
+        );
+    }
     // An order account that cannot pay.
     env.assert_rejected(
         &sub([la.clone(), lb.clone()], [2_000_000, 4_000_000]),

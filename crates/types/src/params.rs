@@ -42,3 +42,7 @@ pub const ADDRESS_BITS: usize = 160;
 pub const NONCE_BITS: usize = 32;
 /// Width of an NFT serial number.
 pub const SERIAL_BITS: usize = 32;
+/// Bits of each side of an order's price ratio: both must be below `2^RATIO_BITS`, so that
+/// `amount × ratio` (`< 2^128 · 2^120`) fits a BN254 field element and the circuit compares
+/// prices without limb arithmetic.
+pub const RATIO_BITS: u32 = 120;

@@ -202,9 +202,9 @@ fn chunk_counts() {
         (tx_type::FULL_EXIT, 4),
         (tx_type::CHANGE_PUB_KEY, 4),
         (tx_type::FORCED_EXIT, 4),
-        (tx_type::SWAP, 2),
+        (tx_type::SWAP, 3),
         (tx_type::MINT_NFT, 4),
-        (tx_type::TRANSFER_NFT, 1),
+        (tx_type::TRANSFER_NFT, 2),
         (tx_type::WITHDRAW_NFT, 7),
         (tx_type::FULL_EXIT_NFT, 7),
     ];

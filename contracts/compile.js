@@ -8,6 +8,10 @@
 // trailer in the bytecode, sorted file and contract order, stable pretty-printed JSON.
 //
 // Usage: node contracts/compile.js   (or: npm run compile)
+//
+// As a module it exports `compileStdin()`: compiles one Solidity source read from standard
+// input with the same settings and prints {"<Name>": {"abi", "bytecode", ...}} as JSON. The
+// Rust tests use it to compile generated sources (tern-contracts' `solidity_source`).
 'use strict';
 
 const fs = require('fs');
@@ -102,4 +106,28 @@ function main() {
   process.stdout.write(`compiled ${artifacts.size} contract(s) with solc ${version}\n`);
 }
 
-main();
+/// Compiles the single source on stdin (see the header); used by tests, writes no files.
+function compileStdin() {
+  const content = fs.readFileSync(0, 'utf8');
+  const input = {
+    language: 'Solidity',
+    sources: { 'Generated.sol': { content } },
+    settings: SETTINGS,
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input)));
+  const errors = (output.errors || []).filter((e) => e.severity === 'error');
+  if (errors.length > 0) fail(errors.map((e) => e.formattedMessage).join('\n'));
+  const out = {};
+  for (const [name, c] of Object.entries(output.contracts['Generated.sol'] || {})) {
+    out[name] = {
+      abi: c.abi,
+      bytecode: `0x${c.evm.bytecode.object}`,
+      deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
+    };
+  }
+  process.stdout.write(JSON.stringify(out));
+}
+
+module.exports = { SETTINGS, SOLC_VERSION, compileStdin };
+
+if (require.main === module) main();

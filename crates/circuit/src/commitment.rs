@@ -125,7 +125,14 @@ pub fn commitment_var(
     let mut preimage = header.to_preimage_bytes()?;
     preimage.extend_from_slice(onchain_bitmap);
     preimage.extend_from_slice(pubdata);
-    let digest = sha256_var(&preimage)?;
+    masked_sha256_var(&preimage)
+}
+
+/// `SHA-256(preimage)` with the top three bits cleared, read big-endian as a field element: the
+/// twin of `commitment_to_fr(&mask_digest(sha256(preimage)))` in `tern_types::block`. Every
+/// SHA-256 public input (the block commitment, the exit commitments) is made this way.
+pub fn masked_sha256_var(preimage: &[UInt8<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
+    let digest = sha256_var(preimage)?;
     // Little-endian bits of the big-endian digest, then the top three dropped.
     let mut bits = Vec::with_capacity(256);
     for byte in digest.iter().rev() {
@@ -150,11 +157,24 @@ pub fn enforce_commitment(
     public_input: Option<Fr>,
 ) -> Result<FpVar<Fr>, SynthesisError> {
     let computed = commitment_var(header, onchain_bitmap, pubdata)?;
+    enforce_public_input(cs, &computed, public_input)
+}
+
+/// Allocates the circuit's public input and enforces that it equals `computed` (one
+/// constraint); returns the input variable.
+///
+/// With `public_input: None` the input takes the value of `computed`: what an honest prover
+/// gets anyway, and what key generation (setup mode, where no value is read) needs.
+pub fn enforce_public_input(
+    cs: impl Into<Namespace<Fr>>,
+    computed: &FpVar<Fr>,
+    public_input: Option<Fr>,
+) -> Result<FpVar<Fr>, SynthesisError> {
     let input = FpVar::new_input(cs, || match public_input {
         Some(v) => Ok(v),
         None => computed.value(),
     })?;
-    input.enforce_equal(&computed)?;
+    input.enforce_equal(computed)?;
     Ok(input)
 }
 

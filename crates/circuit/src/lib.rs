@@ -7,6 +7,7 @@
 
 pub mod block;
 pub mod commitment;
+pub mod exit;
 pub mod sha256;
 pub(crate) mod util;
 pub mod witness;

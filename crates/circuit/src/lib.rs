@@ -6,8 +6,10 @@
 //! This crate composes them. The circuit is pure: no I/O, no async.
 
 pub mod block;
+pub(crate) mod chunk;
 pub mod commitment;
 pub mod exit;
+pub mod layout;
 pub mod sha256;
 pub(crate) mod util;
 pub mod witness;

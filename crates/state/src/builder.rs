@@ -76,6 +76,9 @@ pub struct BuiltBlock {
     pub fees: Fees,
     /// The post-state.
     pub state: State,
+    /// The signed transactions behind the block's L2 operations, in operation order (one per
+    /// non-priority operation): what the prover's witness needs besides the pubdata.
+    pub included: Vec<SignedTx>,
 }
 
 /// Why no block could be built at all.
@@ -158,6 +161,7 @@ pub fn build_block(
     let mut rejected = Vec::new();
     let mut deferred = Vec::new();
     let mut auth = Vec::new();
+    let mut included = Vec::new();
     // Once an account's transaction waits for a later block, its later transactions would only
     // fail on the nonce, so they wait too instead of being rejected.
     let mut waiting = std::collections::BTreeSet::new();
@@ -211,6 +215,7 @@ pub fn build_block(
                 auth.push(c.tx.auth);
             }
             state.remember_keys(signing_keys(tx));
+            included.push(tx.clone());
         }
         used += chunks;
         ops.extend(item_ops);
@@ -234,5 +239,5 @@ pub fn build_block(
     // Every op was encodable when applied (amounts and fees packed); prove it once here so a
     // block that cannot be published never leaves the builder.
     block.pubdata()?;
-    Ok(BuiltBlock { block, rejected, deferred, priority_processed, fees, state })
+    Ok(BuiltBlock { block, rejected, deferred, priority_processed, fees, state, included })
 }

@@ -366,7 +366,12 @@ impl State {
     }
 
     /// Creates an account for `address` at the next free id.
-    pub(crate) fn create_account(&mut self, address: Address) -> Result<AccountId, TxError> {
+    ///
+    /// This and the other raw writes below (`set_balance`, `update_meta`, `put_nft`,
+    /// `allocate_nft_id`) check no protocol rule: they are what the rules in `execute` are
+    /// built on, and what a replay (witness generation, restoring from pubdata) uses to repeat
+    /// effects that were already checked. Each is journaled.
+    pub fn create_account(&mut self, address: Address) -> Result<AccountId, TxError> {
         if address == Address::ZERO {
             return Err(TxError::ZeroAddress);
         }
@@ -386,7 +391,8 @@ impl State {
         Ok(id)
     }
 
-    pub(crate) fn set_balance(&mut self, id: AccountId, token: TokenId, value: u128) {
+    /// Sets a balance (raw write, see [`State::create_account`]).
+    pub fn set_balance(&mut self, id: AccountId, token: TokenId, value: u128) {
         let old = self.balance(id, token);
         if old != value {
             self.journal.push(Undo::Balance { id, token, old });
@@ -429,7 +435,9 @@ impl State {
         Ok(())
     }
 
-    pub(crate) fn update_meta(
+    /// Changes an account's nonce, `nfts_minted` or key (raw write, see
+    /// [`State::create_account`]). Fails if the account does not exist.
+    pub fn update_meta(
         &mut self,
         id: AccountId,
         f: impl FnOnce(&mut Account),
@@ -447,12 +455,14 @@ impl State {
         Ok(())
     }
 
-    pub(crate) fn put_nft(&mut self, id: NftId, nft: Option<Nft>) {
+    /// Sets or clears an NFT slot (raw write, see [`State::create_account`]).
+    pub fn put_nft(&mut self, id: NftId, nft: Option<Nft>) {
         self.journal.push(Undo::Nft { id, old: self.nfts.get(&id).cloned() });
         self.write_nft(id, nft);
     }
 
-    pub(crate) fn allocate_nft_id(&mut self) -> Result<NftId, TxError> {
+    /// Takes `next_nft_id` and increments it (raw write, see [`State::create_account`]).
+    pub fn allocate_nft_id(&mut self) -> Result<NftId, TxError> {
         if self.next_nft_id >= MAX_NFTS {
             return Err(TxError::NftTreeFull);
         }

@@ -354,6 +354,30 @@ pub fn generate_witness(
     block: &Block,
     txs: &[SignedTx],
 ) -> Result<BlockWitness, WitnessError> {
+    replay(pre_state, block, txs, true)
+}
+
+/// Like [`generate_witness`], but for a block that native execution never built: the replayed
+/// root becomes the block's new root (and the public input follows), instead of being checked.
+///
+/// For soundness tests: a block whose operations break a rule (a FullExit that withdraws
+/// nothing from its owner, a wrong swap nonce mask) still gets a witness, and the circuit must
+/// refuse it. The replay still refuses effects that cannot be written (a balance below zero).
+pub fn generate_witness_unchecked(
+    pre_state: &State,
+    block: &Block,
+    txs: &[SignedTx],
+) -> Result<BlockWitness, WitnessError> {
+    replay(pre_state, block, txs, false)
+}
+
+fn replay(
+    pre_state: &State,
+    block: &Block,
+    txs: &[SignedTx],
+    check: bool,
+) -> Result<BlockWitness, WitnessError> {
+    let mut block = block.clone();
     let capacity = block.capacity;
     let used = block.used_chunks();
     if used > capacity {
@@ -398,7 +422,10 @@ pub fn generate_witness(
     chunks.resize(capacity, ChunkWitness::noop());
 
     let fees = r.fee_update(block.header.fee_account)?;
-    if r.state.root() != block.header.new_root {
+    let root = r.state.root();
+    if !check {
+        block.header.new_root = root;
+    } else if root != block.header.new_root {
         return Err(WitnessError::NewRootMismatch);
     }
     Ok(BlockWitness {

@@ -58,3 +58,26 @@ fn a_block_of_every_operation_satisfies_the_circuit() {
     assert_eq!(p.block.used_chunks(), 55, "{names:?}");
     assert!(satisfied(p.witness.clone()));
 }
+
+/// The constraint system of key generation (no witness) is the one a prover builds.
+#[test]
+fn setup_shape_equals_proving_shape() {
+    use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
+    use tern_circuit::block::BlockCircuit;
+    let p = prove(8, &[], |w, _| {
+        let a1 = w[1].address;
+        vec![
+            w[0].transfer(a1, ETH, UNIT, FEE).expect("sign"),
+            w[0].transfer(newcomer(8).address, T1, UNIT, FEE).expect("sign"),
+            w[1].withdraw(a1, ETH, UNIT, FEE).expect("sign"),
+        ]
+    });
+    let proving = synthesise(BlockCircuit::with_witness(p.witness));
+    let setup = ConstraintSystem::<tern_primitives::Fr>::new_ref();
+    setup.set_mode(SynthesisMode::Setup);
+    BlockCircuit::setup(8).generate_constraints(setup.clone()).expect("setup synthesis");
+    assert_eq!(setup.num_constraints(), proving.num_constraints());
+    assert_eq!(setup.num_witness_variables(), proving.num_witness_variables());
+    assert_eq!(setup.num_instance_variables(), proving.num_instance_variables());
+    println!("capacity 8: {} constraints", setup.num_constraints());
+}

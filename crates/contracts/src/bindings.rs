@@ -16,3 +16,43 @@ alloy_sol_types::sol!(
     GasProbe,
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/GasProbe.json")
 );
+
+alloy_sol_types::sol!(
+    #[derive(Debug, PartialEq, Eq)]
+    Rollup,
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/Rollup.json")
+);
+
+/// Test helpers (`contracts/test/`): tokens, reentrancy attackers and a mock verifier.
+pub mod test_helpers {
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        TestERC20,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/TestERC20.json")
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        FeeOnTransferERC20,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/FeeOnTransferERC20.json")
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        FalseReturningERC20,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/FalseReturningERC20.json")
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        ReentrantERC20,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/ReentrantERC20.json")
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        ReentrantReceiver,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/ReentrantReceiver.json")
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        MockVerifier,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/MockVerifier.json")
+    );
+}

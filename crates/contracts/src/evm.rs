@@ -79,6 +79,13 @@ pub struct Receipt<T> {
     pub logs: Vec<Log>,
 }
 
+impl<T> Receipt<T> {
+    /// The same receipt without its return value (for calls that return nothing).
+    pub fn discard(self) -> Receipt<()> {
+        Receipt { ret: (), gas_used: self.gas_used, logs: self.logs }
+    }
+}
+
 /// An in-memory EVM chain (see the module docs).
 pub struct Evm {
     evm: MainnetEvm<MainnetContext<CacheDB<EmptyDB>>>,

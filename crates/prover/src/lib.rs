@@ -15,6 +15,8 @@
 //!
 //! The library prints and logs nothing.
 
+pub mod exit;
+
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
 use ark_relations::gr1cs::SynthesisError;
@@ -90,11 +92,11 @@ pub struct Keys {
 /// The files [`write_keys`] wrote and their SHA-256 digests.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyFiles {
-    /// The proving key file, `tern-dev-INSECURE-cap{N}.pk`.
+    /// The proving key file, `{stem}.pk` (`tern-dev-INSECURE-cap{N}.pk` for a block circuit).
     pub pk: PathBuf,
-    /// The verifying key file, `tern-dev-INSECURE-cap{N}.vk`.
+    /// The verifying key file, `{stem}.vk` (`tern-dev-INSECURE-cap{N}.vk` for a block circuit).
     pub vk: PathBuf,
-    /// The digest file, `tern-dev-INSECURE-cap{N}.sha256` (`sha256sum` format).
+    /// The digest file, `{stem}.sha256` (`sha256sum` format).
     pub sha256: PathBuf,
     /// SHA-256 hex of the proving key file.
     pub pk_sha256: String,
@@ -122,14 +124,25 @@ pub fn dev_setup(capacity: usize, seed: u64) -> Result<Keys, ProverError> {
 /// Writes `keys` into `dir` as `tern-dev-INSECURE-cap{N}.pk`, `.vk` (uncompressed) and
 /// `.sha256`, replacing existing files.
 pub fn write_keys(keys: &Keys, dir: &Path) -> Result<KeyFiles, ProverError> {
-    let stem = dev_key_stem(keys.capacity);
+    write_key_pair(&keys.pk, &keys.vk, dir, &dev_key_stem(keys.capacity))
+}
+
+/// Writes a key pair into `dir` as `{stem}.pk`, `{stem}.vk` (uncompressed) and
+/// `{stem}.sha256`, replacing existing files: the format of [`write_keys`] for any circuit's
+/// keys (the exit keys use it too).
+pub(crate) fn write_key_pair(
+    pk_value: &ProvingKey<Bn254>,
+    vk_value: &VerifyingKey<Bn254>,
+    dir: &Path,
+    stem: &str,
+) -> Result<KeyFiles, ProverError> {
     let pk_name = format!("{stem}.pk");
     let vk_name = format!("{stem}.vk");
     let pk = dir.join(&pk_name);
     let vk = dir.join(&vk_name);
     let sha256 = dir.join(format!("{stem}.sha256"));
-    let pk_sha256 = write_serialized(&keys.pk, &pk)?;
-    let vk_sha256 = write_serialized(&keys.vk, &vk)?;
+    let pk_sha256 = write_serialized(pk_value, &pk)?;
+    let vk_sha256 = write_serialized(vk_value, &vk)?;
     let digests = format!("{pk_sha256}  {pk_name}\n{vk_sha256}  {vk_name}\n");
     fs::write(&sha256, digests).map_err(|source| io(&sha256, source))?;
     Ok(KeyFiles { pk, vk, sha256, pk_sha256, vk_sha256 })
@@ -142,7 +155,17 @@ pub fn write_keys(keys: &Keys, dir: &Path) -> Result<KeyFiles, ProverError> {
 /// this machine wrote itself. Otherwise every point is checked to be on the curve and in the
 /// right subgroup.
 pub fn read_keys(dir: &Path, capacity: usize, trusted: bool) -> Result<Keys, ProverError> {
-    let stem = dev_key_stem(capacity);
+    let (pk, vk) = read_key_pair(dir, &dev_key_stem(capacity), trusted)?;
+    Ok(Keys { capacity, pk, vk })
+}
+
+/// Reads the key pair that [`write_key_pair`] wrote into `dir` under `stem`, as [`read_keys`]
+/// does: both files checked against their SHA-256, points validated unless `trusted`.
+pub(crate) fn read_key_pair(
+    dir: &Path,
+    stem: &str,
+    trusted: bool,
+) -> Result<(ProvingKey<Bn254>, VerifyingKey<Bn254>), ProverError> {
     let sha256 = dir.join(format!("{stem}.sha256"));
     let digests = fs::read_to_string(&sha256).map_err(|source| io(&sha256, source))?;
     let validate = if trusted { Validate::No } else { Validate::Yes };
@@ -150,7 +173,7 @@ pub fn read_keys(dir: &Path, capacity: usize, trusted: bool) -> Result<Keys, Pro
     let vk_bytes = read_checked(dir, &format!("{stem}.vk"), &sha256, &digests)?;
     let pk = ProvingKey::deserialize_with_mode(&pk_bytes[..], Compress::No, validate)?;
     let vk = VerifyingKey::deserialize_with_mode(&vk_bytes[..], Compress::No, validate)?;
-    Ok(Keys { capacity, pk, vk })
+    Ok((pk, vk))
 }
 
 /// Proves `circuit` (built with [`BlockCircuit::with_witness`]) under `keys`.

@@ -12,10 +12,20 @@
 //!   point.
 //! - [`prove`] / [`verify`]: one proof per block; the single public input is the block
 //!   commitment (`Block::public_input`).
+//! - [`staged::prove_staged`]: the same proofs with the constraint matrices built once per
+//!   capacity ([`staged::ConstraintMatrices`]) and each stage reported to a
+//!   [`progress::Progress`] observer.
+//! - [`sample::sample_block`]: a deterministic block to prove while there is no node;
+//!   [`proof_file::ProofFile`]: the JSON proof file; [`bench`]: the prover benchmark.
 //!
 //! The library prints and logs nothing.
 
+pub mod bench;
 pub mod exit;
+pub mod progress;
+pub mod proof_file;
+pub mod sample;
+pub mod staged;
 
 use ark_bn254::Bn254;
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
@@ -76,6 +86,38 @@ pub enum ProverError {
     /// Synthesis, setup, proving or verification failed in the proof system.
     #[error("synthesis: {0}")]
     Synthesis(#[from] SynthesisError),
+    /// The keys (or an assignment) do not have the sizes of the circuit's constraint system:
+    /// they were made for another version of the circuit.
+    #[error("{what}: the keys have {keys}, the circuit {circuit}; regenerate the keys")]
+    KeyShapeMismatch {
+        /// Which part.
+        what: &'static str,
+        /// Its size in the keys (or the matrices).
+        keys: usize,
+        /// Its size in the circuit.
+        circuit: usize,
+    },
+    /// The constraint system has no R1CS matrices.
+    #[error("the constraint system is not plain R1CS")]
+    NotR1cs,
+    /// The circuit is too large for an FFT domain over BN254.
+    #[error("the circuit is too large for an evaluation domain")]
+    DomainTooLarge,
+    /// The witness does not satisfy the circuit.
+    #[error("the witness does not satisfy constraint {constraint}")]
+    Unsatisfied {
+        /// The first unsatisfied constraint's index.
+        constraint: usize,
+    },
+    /// A block could not be encoded.
+    #[error("block encoding: {0}")]
+    Encode(#[from] tern_types::EncodeError),
+    /// A proof file is not valid JSON of the expected shape.
+    #[error("proof file: {0}")]
+    Json(#[source] serde_json::Error),
+    /// A proof file has an unknown format.
+    #[error("proof file format {0:?} is not {fmt}", fmt = proof_file::FORMAT)]
+    Format(String),
 }
 
 /// A Groth16 key pair for the block circuit of one capacity.
@@ -174,6 +216,16 @@ pub(crate) fn read_key_pair(
     let pk = ProvingKey::deserialize_with_mode(&pk_bytes[..], Compress::No, validate)?;
     let vk = VerifyingKey::deserialize_with_mode(&vk_bytes[..], Compress::No, validate)?;
     Ok((pk, vk))
+}
+
+/// Reads only the verifying key for `capacity` from `dir` (see [`read_keys`]), checking its
+/// SHA-256 and every curve point: cheap, since the key is small.
+pub fn read_verifying_key(dir: &Path, capacity: usize) -> Result<VerifyingKey<Bn254>, ProverError> {
+    let stem = dev_key_stem(capacity);
+    let sha256 = dir.join(format!("{stem}.sha256"));
+    let digests = fs::read_to_string(&sha256).map_err(|source| io(&sha256, source))?;
+    let vk_bytes = read_checked(dir, &format!("{stem}.vk"), &sha256, &digests)?;
+    Ok(VerifyingKey::deserialize_with_mode(&vk_bytes[..], Compress::No, Validate::Yes)?)
 }
 
 /// Proves `circuit` (built with [`BlockCircuit::with_witness`]) under `keys`.

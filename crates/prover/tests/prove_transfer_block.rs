@@ -1,11 +1,17 @@
 //! Groth16 end to end at capacity 2 with the INSECURE dev setup: an honest transfer block's
 //! proof verifies against `Block::public_input`; a wrong input, a tampered proof and another
-//! block's proof do not; key files round-trip and a corrupted one is refused.
+//! block's proof do not; key files round-trip and a corrupted one is refused. The staged
+//! prover (matrices built once) gives the very proofs of stock `Groth16::prove` and of
+//! ark's `create_proof_with_reduction_and_matrices`, reports its stages, and refuses an
+//! unsatisfied witness and keys of another shape; the JSON proof file round-trips and
+//! detects tampering.
 //!
 //! One setup for the whole file (shared through a `OnceLock`); timings are printed, not
 //! asserted (run with `--nocapture` to see them).
 
 use ark_bn254::Bn254;
+use ark_ff::UniformRand;
+use ark_groth16::Groth16;
 use ark_groth16::Proof;
 use ark_std::rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -15,6 +21,9 @@ use std::time::Instant;
 use tern_circuit::block::BlockCircuit;
 use tern_circuit::witness::{generate_witness, BlockWitness};
 use tern_primitives::{Address, Fr};
+use tern_prover::progress::{Recorder, Stage};
+use tern_prover::proof_file::{ProofFile, Verdict};
+use tern_prover::staged::{assignment, prove_staged, ConstraintMatrices};
 use tern_prover::{dev_setup, prove, read_keys, verify, write_keys, Keys, ProverError};
 use tern_state::wallet::{AuthKind, Wallet};
 use tern_state::{build_block, BlockParams, ChainConfig, NoFacts, PriorityOp, State, TxItem};
@@ -217,4 +226,134 @@ fn key_files_round_trip_and_corruption_is_refused() {
     // A missing digest file is an I/O error.
     std::fs::remove_file(&files.sha256).expect("remove");
     assert!(matches!(read_keys(&dir, CAPACITY, true), Err(ProverError::Io { .. })));
+}
+
+/// The constraint matrices of capacity 2, built once for the file.
+fn matrices() -> &'static ConstraintMatrices {
+    static MATRICES: OnceLock<ConstraintMatrices> = OnceLock::new();
+    MATRICES.get_or_init(|| {
+        let t = Instant::now();
+        let m = ConstraintMatrices::build(CAPACITY).expect("matrices");
+        println!(
+            "matrices(capacity {CAPACITY}): {:?}, {} constraints",
+            t.elapsed(),
+            m.num_constraints
+        );
+        m
+    })
+}
+
+/// The honest block's witness again (the same transactions as [`honest`]).
+fn honest_witness() -> (Block, BlockWitness) {
+    build(|w| {
+        let (a1, a2) = (w[1].address, w[2].address);
+        vec![
+            w[0].transfer(a1, ETH, UNIT, 1_000_000_000_000_000).expect("sign"),
+            w[1].transfer(a2, T1, UNIT / 2, 2_000_000_000_000_000).expect("sign"),
+        ]
+    })
+}
+
+#[test]
+fn staged_proof_equals_stock_and_ark_matrix_proofs() {
+    let (block, stock) = honest();
+    let (again, witness) = honest_witness();
+    assert_eq!(&again, block);
+    let m = matrices();
+
+    // The same RNG state as the stock proof (seed 7): the same r and s, so the same proof.
+    let mut recorder = Recorder::default();
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let t = Instant::now();
+    let circuit = BlockCircuit::with_witness(witness.clone());
+    let staged = prove_staged(keys(), m, circuit, &mut rng, &mut recorder).expect("prove");
+    println!("prove_staged(capacity {CAPACITY}): {:?}", t.elapsed());
+    for (stage, time) in &recorder.finished {
+        println!("  {stage}: {time:?}");
+    }
+    assert_eq!(&staged, stock, "staged and stock Groth16::prove agree");
+
+    // ark-groth16's own matrix prover on the same matrices and assignment.
+    let full = assignment(m, BlockCircuit::with_witness(witness)).expect("assignment");
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+    let ark = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+        &keys().pk,
+        r,
+        s,
+        m.abc(),
+        m.num_instance_variables,
+        m.num_constraints,
+        &full,
+    )
+    .expect("ark prove");
+    assert_eq!(staged, ark, "staged and create_proof_with_reduction_and_matrices agree");
+
+    let order: Vec<Stage> = recorder.finished.iter().map(|(s, _)| *s).collect();
+    assert_eq!(order, Stage::ALL);
+    assert_eq!(recorder.started, Stage::ALL);
+    let planned: Vec<Stage> = recorder.plan.iter().map(|(s, _)| *s).collect();
+    assert_eq!(planned, Stage::ALL);
+    assert!(recorder.total.is_some());
+}
+
+#[test]
+fn staged_refuses_an_unsatisfied_witness() {
+    let (block, mut witness) = honest_witness();
+    let input = block.public_input().expect("input");
+    witness.public_input = Some(input + Fr::from(1u64));
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let circuit = BlockCircuit::with_witness(witness);
+    let result = prove_staged(keys(), matrices(), circuit, &mut rng, &mut ());
+    assert!(matches!(result, Err(ProverError::Unsatisfied { .. })), "{result:?}");
+}
+
+#[test]
+fn staged_refuses_keys_of_another_shape() {
+    let mut keys = keys().clone();
+    keys.pk.l_query.pop();
+    assert!(matches!(
+        matrices().check_keys(&keys),
+        Err(ProverError::KeyShapeMismatch { what: "l_query", .. })
+    ));
+    keys.capacity = CAPACITY + 1;
+    assert!(matches!(matrices().check_keys(&keys), Err(ProverError::CapacityMismatch { .. })));
+}
+
+#[test]
+fn proof_file_round_trips_and_tampering_is_invalid() {
+    let (block, proof) = honest();
+    let file = ProofFile::new(block, proof).expect("file");
+    let json = file.to_json().expect("json");
+    let read = ProofFile::from_json(&json).expect("parse");
+    assert_eq!(read, file);
+    assert_eq!(read.capacity, CAPACITY);
+    assert_eq!(read.public_input().expect("input"), block.public_input().expect("input"));
+    let vk = &keys().vk;
+    assert_eq!(read.check(vk).expect("check"), Verdict::Valid);
+
+    let invalid = |f: ProofFile| matches!(f.check(vk).expect("check"), Verdict::Invalid(_));
+    // Another public input, another header field, another pubdata byte, another proof.
+    let mut f = file.clone();
+    f.public_input = format!("0x{}", "00".repeat(31) + "01");
+    assert!(invalid(f));
+    let mut f = file.clone();
+    f.timestamp += 1;
+    assert!(invalid(f));
+    let mut f = file.clone();
+    f.pubdata.replace_range(4..5, if &f.pubdata[4..5] == "0" { "1" } else { "0" });
+    assert!(invalid(f));
+    let mut negated = proof.clone();
+    negated.a = -negated.a;
+    let mut f = file.clone();
+    f.proof = ProofFile::new(block, &negated).expect("file").proof;
+    assert!(invalid(f));
+    let mut f = file.clone();
+    f.proof.truncate(20);
+    assert!(invalid(f));
+
+    // Not a proof file at all, or another format: errors, not verdicts.
+    assert!(ProofFile::from_json("{}").is_err());
+    let other = json.replace(tern_prover::proof_file::FORMAT, "tern-block-proof/0");
+    assert!(matches!(ProofFile::from_json(&other), Err(ProverError::Format(_))));
 }

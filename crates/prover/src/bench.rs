@@ -1,0 +1,246 @@
+//! The prover benchmark behind `tern prover bench`: setup, matrix building and proofs of a
+//! full sample block ([`crate::sample`]) at one capacity, timed, with the peak memory of each
+//! phase.
+//!
+//! Peak memory is the process's `VmHWM` from `/proc/self/status` (Linux). Before each phase
+//! the high-water mark is reset by writing `5` to `/proc/self/clear_refs`, so each phase's
+//! figure is its own peak; where that is not possible the figures are cumulative and
+//! [`BenchReport::peak_reset`] says so.
+
+use crate::progress::{Progress, Recorder, Stage};
+use crate::sample::sample_block;
+use crate::staged::{assignment, prove_staged, scalar_profile, ConstraintMatrices, ScalarProfile};
+use crate::{dev_setup, prove, verify, ProverError};
+use ark_std::rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::time::{Duration, Instant};
+use tern_circuit::block::BlockCircuit;
+use tern_circuit::witness::generate_witness;
+
+/// Why the benchmark stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// Proving failed.
+    #[error(transparent)]
+    Prover(#[from] ProverError),
+    /// The sample block could not be built.
+    #[error(transparent)]
+    Sample(#[from] crate::sample::SampleError),
+    /// The witness could not be generated.
+    #[error("witness: {0}")]
+    Witness(String),
+    /// A proof the benchmark made does not verify.
+    #[error("the {0} proof does not verify")]
+    NotVerified(&'static str),
+}
+
+/// A phase of the benchmark, announced before it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// The INSECURE dev setup (key generation).
+    Setup,
+    /// Building the constraint matrices (setup-mode synthesis).
+    Matrices,
+    /// Building the sample block and its witness.
+    Witness,
+    /// A proof with the matrices reused ([`prove_staged`]).
+    ProveStaged,
+    /// A proof with stock `Groth16::prove` ([`crate::prove`]).
+    ProveStock,
+}
+
+/// What to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BenchOptions {
+    /// The circuit's capacity in chunks.
+    pub capacity: usize,
+    /// Seed of the dev setup and of the sample block.
+    pub seed: u64,
+    /// Also prove with stock `Groth16::prove`, for comparison.
+    pub stock: bool,
+}
+
+/// Time and peak memory of one phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Measured {
+    /// Wall-clock time.
+    pub time: Duration,
+    /// Peak resident memory during the phase (or, without reset, of the process so far), KiB.
+    pub peak_kib: Option<u64>,
+}
+
+/// The benchmark's figures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BenchReport {
+    /// Capacity in chunks.
+    pub capacity: usize,
+    /// Constraints.
+    pub constraints: usize,
+    /// Variables, including the constant one.
+    pub variables: usize,
+    /// Non-zero matrix entries.
+    pub non_zeros: usize,
+    /// The FFT domain size.
+    pub domain: usize,
+    /// Transfers in the sample block.
+    pub transfers: usize,
+    /// Rayon threads the prover used.
+    pub threads: usize,
+    /// Whether each phase's peak memory is its own (the high-water mark could be reset).
+    pub peak_reset: bool,
+    /// Key generation.
+    pub setup: Measured,
+    /// Building the matrices once.
+    pub matrices: Measured,
+    /// Building the sample block and its witness.
+    pub witness: Measured,
+    /// Proving with the matrices reused.
+    pub staged: Measured,
+    /// Its stages.
+    pub stages: Vec<(Stage, Duration)>,
+    /// Proving with stock `Groth16::prove`, if asked for.
+    pub stock: Option<Measured>,
+    /// The sizes of the assignment's values (the witness, and the instance but the one).
+    pub scalars: ScalarProfile,
+}
+
+impl BenchReport {
+    /// Constraints proven per second with the matrices reused.
+    pub fn constraints_per_second(&self) -> f64 {
+        self.constraints as f64 / self.staged.time.as_secs_f64()
+    }
+
+    /// [`Self::constraints_per_second`] divided by the prover's threads.
+    pub fn constraints_per_second_per_core(&self) -> f64 {
+        self.constraints_per_second() / self.threads.max(1) as f64
+    }
+
+    /// Transfers proven per second with the matrices reused.
+    pub fn transfers_per_second(&self) -> f64 {
+        self.transfers as f64 / self.staged.time.as_secs_f64()
+    }
+}
+
+/// The process's peak resident memory so far (`VmHWM`), in KiB, where `/proc` has it.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Resets the peak resident memory to the current one; false where that is not possible.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// Runs `f` as a measured phase.
+fn measure<T>(reset: bool, f: impl FnOnce() -> T) -> (T, Measured) {
+    if reset {
+        reset_peak_rss();
+    }
+    let t = Instant::now();
+    let out = f();
+    let time = t.elapsed();
+    (out, Measured { time, peak_kib: peak_rss_kib() })
+}
+
+/// Runs the benchmark: announces each [`Phase`] to `on_phase` and the staged proof's stages
+/// to `progress`.
+pub fn run(
+    options: BenchOptions,
+    on_phase: &mut dyn FnMut(Phase),
+    progress: &mut dyn Progress,
+) -> Result<BenchReport, BenchError> {
+    let capacity = options.capacity;
+    let reset = reset_peak_rss();
+
+    on_phase(Phase::Setup);
+    let (keys, setup) = measure(reset, || dev_setup(capacity, options.seed));
+    let keys = keys?;
+
+    on_phase(Phase::Matrices);
+    let (matrices, built) = measure(reset, || ConstraintMatrices::build(capacity));
+    let matrices = matrices?;
+    matrices.check_keys(&keys)?;
+
+    on_phase(Phase::Witness);
+    let (witness, witnessed) = measure(reset, || -> Result<_, BenchError> {
+        let sample = sample_block(capacity, options.seed)?;
+        let witness = generate_witness(&sample.pre_state, &sample.block, &sample.txs)
+            .map_err(|e| BenchError::Witness(e.to_string()))?;
+        Ok((sample, witness))
+    });
+    let (sample, witness) = witness?;
+    let input = sample.block.public_input().map_err(ProverError::from)?;
+    let full = assignment(&matrices, BlockCircuit::with_witness(witness.clone()))?;
+    let scalars = scalar_profile(&full[1..]);
+    drop(full);
+
+    on_phase(Phase::ProveStaged);
+    let mut recorder = Tee { recorder: Recorder::default(), inner: progress };
+    let mut rng = ChaCha20Rng::seed_from_u64(options.seed);
+    let circuit = BlockCircuit::with_witness(witness.clone());
+    let (proof, staged) =
+        measure(reset, || prove_staged(&keys, &matrices, circuit, &mut rng, &mut recorder));
+    if !verify(&keys.vk, input, &proof?)? {
+        return Err(BenchError::NotVerified("staged"));
+    }
+
+    let stock = if options.stock {
+        on_phase(Phase::ProveStock);
+        let mut rng = ChaCha20Rng::seed_from_u64(options.seed);
+        let circuit = BlockCircuit::with_witness(witness);
+        let (proof, stock) = measure(reset, || prove(&keys, circuit, &mut rng));
+        if !verify(&keys.vk, input, &proof?)? {
+            return Err(BenchError::NotVerified("stock"));
+        }
+        Some(stock)
+    } else {
+        None
+    };
+
+    Ok(BenchReport {
+        capacity,
+        constraints: matrices.num_constraints,
+        variables: matrices.num_variables(),
+        non_zeros: matrices.non_zeros(),
+        domain: matrices.domain_size()?,
+        transfers: sample.transfers(),
+        threads: rayon::current_num_threads(),
+        peak_reset: reset,
+        setup,
+        matrices: built,
+        witness: witnessed,
+        staged,
+        stages: recorder.recorder.finished,
+        stock,
+        scalars,
+    })
+}
+
+/// Records the stages and forwards them.
+struct Tee<'a> {
+    recorder: Recorder,
+    inner: &'a mut dyn Progress,
+}
+
+impl Progress for Tee<'_> {
+    fn plan(&mut self, stages: &[(Stage, u64)]) {
+        self.recorder.plan(stages);
+        self.inner.plan(stages);
+    }
+    fn started(&mut self, stage: Stage) {
+        self.recorder.started(stage);
+        self.inner.started(stage);
+    }
+    fn finished(&mut self, stage: Stage, elapsed: Duration) {
+        self.recorder.finished(stage, elapsed);
+        self.inner.finished(stage, elapsed);
+    }
+    fn done(&mut self, total: Duration) {
+        self.recorder.done(total);
+        self.inner.done(total);
+    }
+}

@@ -11,5 +11,6 @@ pub mod commitment;
 pub mod exit;
 pub mod layout;
 pub mod sha256;
+pub mod stats;
 pub(crate) mod util;
 pub mod witness;

@@ -1,5 +1,9 @@
 //! `tern`: the command line. It parses arguments and calls Tern's libraries; nothing more.
 
+mod circuit_cmd;
+mod progress_bar;
+mod prover_cmd;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,6 +25,12 @@ enum Command {
     /// Cryptographic tools over Tern's primitives (circomlib-compatible formats).
     #[command(subcommand)]
     Crypto(CryptoCommand),
+    /// Facts about the block circuit (constraint counts).
+    #[command(subcommand)]
+    Circuit(circuit_cmd::CircuitCommand),
+    /// Groth16 keys, proofs and the prover benchmark.
+    #[command(subcommand)]
+    Prover(prover_cmd::ProverCommand),
 }
 
 #[derive(Subcommand)]
@@ -141,6 +151,8 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Crypto(cmd) => crypto(cmd),
+        Command::Circuit(cmd) => circuit_cmd::run(cmd),
+        Command::Prover(cmd) => prover_cmd::run(cmd),
     }
 }
 

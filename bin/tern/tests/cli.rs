@@ -124,3 +124,97 @@ fn demo_runs_every_operation() {
         assert!(text.contains(op), "demo output lacks {op}");
     }
 }
+
+#[test]
+fn circuit_stats_json_covers_every_operation() {
+    let out = tern(&["circuit", "stats", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
+    let int = |v: &Value| v.as_u64().expect("integer");
+    assert_eq!(int(&v["capacity"]), 8, "the default is the small test capacity");
+    let (total, per_chunk, per_block) =
+        (int(&v["total"]), int(&v["per_chunk"]), int(&v["per_block"]));
+    assert!(per_chunk > 0 && per_block > 0);
+    assert_eq!(total, 8 * per_chunk + per_block);
+    let per_op = v["per_op"].as_object().expect("per_op");
+    for name in [
+        "noop",
+        "deposit",
+        "transfer_to_new",
+        "withdraw",
+        "transfer",
+        "full_exit",
+        "change_pub_key",
+        "forced_exit",
+        "swap",
+        "mint_nft",
+        "transfer_nft",
+        "withdraw_nft",
+        "full_exit_nft",
+    ] {
+        let chunks = int(&v["chunks"][name]);
+        assert!(chunks >= 1, "{name}");
+        assert_eq!(int(&per_op[name]), chunks * per_chunk, "{name}");
+    }
+    assert_eq!(per_op.len(), 13);
+    assert!(int(&per_op["transfer"]) > 0);
+
+    let table = tern(&["circuit", "stats", "--capacity", "2"]);
+    assert!(table.status.success());
+    assert!(stdout(&table).contains("full_exit_nft"));
+}
+
+/// One INSECURE setup, one proof and its checks, at capacity 1 (proving is slow unoptimised).
+#[test]
+fn prover_setup_prove_verify_round_trip() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tern-cli-prover");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let keys = dir.join("keys");
+    let (keys_s, proof) = (keys.to_str().expect("utf-8"), dir.join("proof.json"));
+    let proof_s = proof.to_str().expect("utf-8");
+
+    let out = tern(&["prover", "setup", "--capacity", "1", "--out", keys_s, "--seed", "7"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("INSECURE"));
+    assert!(keys.join("tern-dev-INSECURE-cap1.vk").exists());
+
+    let prove = ["prover", "prove", "--keys", keys_s, "--capacity", "1", "--out", proof_s];
+    let out = tern(&[&prove[..], &["--seed", "3"]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&proof).expect("proof file");
+    let file: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(file["capacity"], 1);
+    assert_eq!(file["block_number"], 3);
+    assert_eq!(file["public_input"], file["commitment"]);
+    assert!(s(&file["proof"]).starts_with("0x"));
+
+    let verify = |path: &str| tern(&["prover", "verify", "--keys", keys_s, "--proof", path]);
+    let ok = verify(proof_s);
+    assert_eq!((stdout(&ok).as_str(), ok.status.code()), ("valid", Some(0)));
+
+    // A flipped digit in the proof, or another timestamp: invalid, exit 1.
+    let tampered = dir.join("tampered.json");
+    let tampered_s = tampered.to_str().expect("utf-8");
+    let mut bad = file.clone();
+    let mut digits = s(&file["proof"]).to_string();
+    let mid = digits.len() / 2;
+    let flipped = if &digits[mid..=mid] == "0" { "1" } else { "0" };
+    digits.replace_range(mid..=mid, flipped);
+    bad["proof"] = Value::String(digits);
+    std::fs::write(&tampered, bad.to_string()).expect("write");
+    let out = verify(tampered_s);
+    assert_eq!((stdout(&out).as_str(), out.status.code()), ("invalid", Some(1)));
+    let mut bad = file.clone();
+    bad["timestamp"] = Value::from(file["timestamp"].as_u64().expect("timestamp") + 1);
+    std::fs::write(&tampered, bad.to_string()).expect("write");
+    let out = verify(tampered_s);
+    assert_eq!((stdout(&out).as_str(), out.status.code()), ("invalid", Some(1)));
+
+    // No such proof file, or no such keys: a usage error, exit 2.
+    let missing = dir.join("missing.json");
+    assert_eq!(verify(missing.to_str().expect("utf-8")).status.code(), Some(2));
+    let out =
+        tern(&["prover", "verify", "--keys", dir.to_str().expect("utf-8"), "--proof", proof_s]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,271 @@
+//! `tern prover …`: the INSECURE dev setup, proving a sample block, verifying a proof file,
+//! and the prover benchmark. The work is `tern_prover`'s; this file parses, logs and prints.
+
+use crate::progress_bar::ProofBar;
+use anyhow::{anyhow, Context, Result};
+use clap::Subcommand;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use tern_circuit::block::BlockCircuit;
+use tern_circuit::witness::generate_witness;
+use tern_prover::bench::{self, BenchOptions, BenchReport, Measured, Phase};
+use tern_prover::proof_file::{ProofFile, Verdict};
+use tern_prover::sample::sample_block;
+use tern_prover::staged::{prove_staged, ConstraintMatrices};
+use tern_prover::{dev_key_stem, dev_setup, read_keys, read_verifying_key, verify, write_keys};
+use tracing::{info, warn};
+
+#[derive(Subcommand)]
+pub(crate) enum ProverCommand {
+    /// INSECURE deterministic Groth16 setup for the block circuit of one capacity; writes
+    /// tern-dev-INSECURE-cap{N}.pk, .vk and .sha256 into the output directory.
+    Setup {
+        /// Chunk slots of the circuit.
+        #[arg(long)]
+        capacity: usize,
+        /// Directory for the key files (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the toxic waste: whoever knows it can forge proofs.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Prove a deterministic sample block (full of transfers) and write the proof file.
+    Prove {
+        /// Directory holding the keys from `tern prover setup`.
+        #[arg(long)]
+        keys: PathBuf,
+        /// Chunk slots of the circuit (selects the key files).
+        #[arg(long)]
+        capacity: usize,
+        /// The proof file to write (JSON).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the sample block (the proof's own randomness is fresh).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Verify a proof file: `valid` (exit 0) or `invalid` (exit 1, reason on stderr).
+    Verify {
+        /// Directory holding the verifying key.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The proof file.
+        #[arg(long)]
+        proof: PathBuf,
+    },
+    /// Benchmark: setup, matrices and proofs of a full sample block at one capacity, with
+    /// constraints per second and peak memory.
+    Bench {
+        /// Chunk slots of the circuit.
+        #[arg(long, default_value_t = 8)]
+        capacity: usize,
+        /// Seed of the setup and of the sample block.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Skip the comparison proof with stock `Groth16::prove`.
+        #[arg(long)]
+        no_stock: bool,
+    },
+}
+
+/// Log lines on stderr (`INFO`/`WARN` from `tern` only; ark's constraint spans stay off).
+fn init_logging() {
+    use std::io::IsTerminal;
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false);
+    let filter = Targets::new().with_target("tern", tracing::Level::INFO);
+    let _ = tracing_subscriber::registry().with(fmt).with(filter).try_init();
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2}s", d.as_secs_f64())
+}
+
+fn size(bytes: u64) -> String {
+    if bytes < 1 << 20 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
+    }
+}
+
+pub(crate) fn run(cmd: ProverCommand) -> Result<ExitCode> {
+    init_logging();
+    match cmd {
+        ProverCommand::Setup { capacity, out, seed } => setup(capacity, out, seed),
+        ProverCommand::Prove { keys, capacity, out, seed } => prove(keys, capacity, out, seed),
+        ProverCommand::Verify { keys, proof } => verify_file(keys, proof),
+        ProverCommand::Bench { capacity, seed, no_stock } => {
+            run_bench(BenchOptions { capacity, seed, stock: !no_stock })
+        }
+    }
+}
+
+fn setup(capacity: usize, out: PathBuf, seed: u64) -> Result<ExitCode> {
+    warn!("INSECURE development keys: the toxic waste comes from seed {seed}.");
+    warn!("Anyone who knows the seed can forge proofs. Never use these keys for real funds.");
+    info!("setup: block circuit of capacity {capacity}");
+    let t = Instant::now();
+    let keys = dev_setup(capacity, seed)?;
+    info!("setup: keys generated in {}", secs(t.elapsed()));
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let files = write_keys(&keys, &out)?;
+    for (path, digest) in [(&files.pk, &files.pk_sha256), (&files.vk, &files.vk_sha256)] {
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        info!("wrote {} ({}, sha256 {digest})", path.display(), size(bytes));
+    }
+    info!("wrote {}", files.sha256.display());
+    warn!("{}: INSECURE dev keys, for development and tests only", dev_key_stem(capacity));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prove(dir: PathBuf, capacity: usize, out: PathBuf, seed: u64) -> Result<ExitCode> {
+    let t = Instant::now();
+    let keys = read_keys(&dir, capacity, true)?;
+    info!("keys: {} read and SHA-256 checked in {}", dev_key_stem(capacity), secs(t.elapsed()));
+
+    let t = Instant::now();
+    let matrices = ConstraintMatrices::build(capacity)?;
+    matrices.check_keys(&keys)?;
+    info!(
+        "matrices: {} constraints, {} variables, built in {}",
+        matrices.num_constraints,
+        matrices.num_variables(),
+        secs(t.elapsed())
+    );
+
+    let t = Instant::now();
+    let sample = sample_block(capacity, seed)?;
+    let witness = generate_witness(&sample.pre_state, &sample.block, &sample.txs)
+        .map_err(|e| anyhow!("witness: {e}"))?;
+    info!(
+        "sample block {} (seed {seed}): {} transfers in {} chunks, witness in {}",
+        sample.block.header.number,
+        sample.transfers(),
+        capacity,
+        secs(t.elapsed())
+    );
+
+    let mut entropy = [0u8; 32];
+    getrandom::getrandom(&mut entropy).context("reading the OS random source")?;
+    let mut rng = ChaCha20Rng::from_seed(entropy);
+    info!("proving…");
+    let proof = {
+        let mut bar = ProofBar::new();
+        let circuit = BlockCircuit::with_witness(witness);
+        prove_staged(&keys, &matrices, circuit, &mut rng, &mut bar)?
+    };
+    let input = sample.block.public_input()?;
+    if !verify(&keys.vk, input, &proof)? {
+        return Err(anyhow!("the new proof does not verify: keys and circuit disagree"));
+    }
+    let file = ProofFile::new(&sample.block, &proof)?;
+    std::fs::write(&out, file.to_json()?).with_context(|| format!("writing {}", out.display()))?;
+    info!("wrote {} (public input {})", out.display(), file.public_input);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_file(dir: PathBuf, path: PathBuf) -> Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let file = ProofFile::from_json(&text).with_context(|| format!("{}", path.display()))?;
+    let vk = read_verifying_key(&dir, file.capacity)?;
+    Ok(match file.check(&vk)? {
+        Verdict::Valid => {
+            println!("valid");
+            ExitCode::SUCCESS
+        }
+        Verdict::Invalid(reason) => {
+            println!("invalid");
+            eprintln!("reason: {reason}");
+            ExitCode::from(1)
+        }
+    })
+}
+
+fn run_bench(options: BenchOptions) -> Result<ExitCode> {
+    warn!("benchmark keys are INSECURE dev keys (seed {})", options.seed);
+    let mut on_phase = |phase: Phase| {
+        let what = match phase {
+            Phase::Setup => "setup (key generation)",
+            Phase::Matrices => "building the constraint matrices",
+            Phase::Witness => "sample block and witness",
+            Phase::ProveStaged => "proving, matrices reused",
+            Phase::ProveStock => "proving with stock Groth16::prove",
+        };
+        info!("bench capacity {}: {what}", options.capacity);
+    };
+    let mut bar = ProofBar::new();
+    let report = bench::run(options, &mut on_phase, &mut bar)?;
+    drop(bar);
+    print!("{}", render(&report));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn peak(m: &Measured) -> String {
+    m.peak_kib.map_or("n/a".into(), |k| format!("{:.0} MiB", k as f64 / 1024.0))
+}
+
+fn render(r: &BenchReport) -> String {
+    let per_s = |t: Duration| r.constraints as f64 / t.as_secs_f64();
+    let mut out = format!(
+        "prover benchmark, capacity {} ({} transfers), {} rayon threads\n\
+         constraints {}, variables {}, non-zero entries {}, FFT domain {}\n\n\
+         {:<34} {:>10} {:>12}\n",
+        r.capacity,
+        r.transfers,
+        r.threads,
+        r.constraints,
+        r.variables,
+        r.non_zeros,
+        r.domain,
+        "phase",
+        "time",
+        if r.peak_reset { "peak memory" } else { "peak so far" },
+    );
+    let mut row = |name: &str, m: &Measured| {
+        out += &format!("{name:<34} {:>10} {:>12}\n", secs(m.time), peak(m));
+    };
+    row("setup (INSECURE dev keys)", &r.setup);
+    row("constraint matrices (once)", &r.matrices);
+    row("sample block and witness", &r.witness);
+    row("prove, matrices reused", &r.staged);
+    if let Some(stock) = &r.stock {
+        row("prove, stock Groth16::prove", stock);
+    }
+    let sc = &r.scalars;
+    out += &format!(
+        "assignment values: {} zero, {} ±1, {} below 2^64, {} full-size\n",
+        sc.zero, sc.one, sc.small, sc.big
+    );
+    out += "\nprove stages (matrices reused):\n";
+    for (stage, time) in &r.stages {
+        out += &format!("  {:<20} {:>10}\n", stage.name(), secs(*time));
+    }
+    out += &format!(
+        "\nconstraints/s          {:>10.0}\n\
+         constraints/s per core {:>10.0}   (goal ≥ 50,000)\n\
+         transfers/s            {:>10.2}\n",
+        r.constraints_per_second(),
+        r.constraints_per_second_per_core(),
+        r.transfers_per_second(),
+    );
+    if let Some(stock) = &r.stock {
+        out += &format!(
+            "stock Groth16::prove: {:.0} constraints/s, {:.0} per core; reuse speed-up {:.2}×\n",
+            per_s(stock.time),
+            per_s(stock.time) / r.threads.max(1) as f64,
+            stock.time.as_secs_f64() / r.staged.time.as_secs_f64(),
+        );
+    }
+    out
+}

@@ -12,3 +12,22 @@ interface IERC20 {
     function transfer(address to, uint256 amount) external returns (bool);
     function transferFrom(address from, address to, uint256 amount) external returns (bool);
 }
+
+/// @notice Mints NFTs withdrawn from L2 on L1 (`NftFactory.sol` is the default).
+interface INftFactory {
+    function mintFromRollup(
+        uint32 nftId,
+        address to,
+        uint32 creatorId,
+        address creatorAddress,
+        uint32 serial,
+        bytes32 contentHash
+    ) external;
+}
+
+/// @notice EIP-721's receiver hook, called by `safeTransferFrom` on contract recipients.
+interface IERC721Receiver {
+    function onERC721Received(address operator, address from, uint256 tokenId, bytes calldata data)
+        external
+        returns (bytes4);
+}

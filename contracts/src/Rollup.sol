@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity 0.8.37;
 
-import {IGroth16Verifier, IERC20} from "./Interfaces.sol";
+import {IGroth16Verifier, IERC20, INftFactory} from "./Interfaces.sol";
 
 /// @title Tern rollup: the L1 side of the zk-rollup
 /// @notice Holds every deposited asset; queues L1 requests (deposits, full exits) with a
@@ -175,6 +175,11 @@ contract Rollup {
     error InvalidExitProof();
     error DepositRefundMismatch(uint64 requestId);
     error NothingToCancel();
+    error NftFactoryAlreadySet();
+    error NftFactoryNotSet();
+    error NftExitVerifierAlreadySet();
+    error NftExitVerifierNotSet();
+    error NftAlreadyExited(uint32 nftId);
 
     // ------------------------------------------------------------------------------------
     // Events
@@ -204,6 +209,9 @@ contract Rollup {
     event ExodusMode();
     event ExodusExit(uint32 indexed accountId, address indexed owner, uint16 indexed tokenId, uint128 amount);
     event DepositRefunded(uint64 indexed requestId, address indexed owner, uint16 tokenId, uint128 amount);
+    event NftFactorySet(address factory);
+    event NftExitVerifierSet(address verifier);
+    event ExodusNftExit(uint32 indexed accountId, address indexed owner, uint32 indexed nftId);
 
     // ------------------------------------------------------------------------------------
     // State
@@ -248,6 +256,14 @@ contract Rollup {
 
     bool public exodusMode;
     mapping(uint32 => mapping(uint16 => bool)) public exited;
+
+    /// Mints withdrawn NFTs as ERC-721 (`NftFactory.sol`); set once by the governor.
+    INftFactory public nftFactory;
+    /// Verifier of NFT exit proofs (a Groth16Verifier for the NFT exit circuit); set once by the
+    /// governor.
+    IGroth16Verifier public nftExitVerifier;
+    /// NFTs that left through `performExodusNFT`.
+    mapping(uint32 => bool) public nftExited;
 
     bytes32 internal immutable domainSeparator;
 
@@ -349,6 +365,24 @@ contract Rollup {
         if (address(verifiers[chunks]) != address(0)) revert VerifierAlreadySet(chunks);
         verifiers[chunks] = verifier;
         emit VerifierSet(chunks, address(verifier));
+    }
+
+    /// Sets the factory that mints withdrawn NFTs on L1. Set once: owners of pending NFTs can
+    /// count on the factory they were promised.
+    function setNftFactory(INftFactory factory) external onlyGovernor {
+        if (address(factory) == address(0)) revert ZeroAddress();
+        if (address(nftFactory) != address(0)) revert NftFactoryAlreadySet();
+        nftFactory = factory;
+        emit NftFactorySet(address(factory));
+    }
+
+    /// Sets the verifier of NFT exit proofs. Set once, like the block verifiers: the governor
+    /// cannot later swap in one that accepts forged exits.
+    function setNftExitVerifier(IGroth16Verifier verifier) external onlyGovernor {
+        if (address(verifier) == address(0)) revert ZeroAddress();
+        if (address(nftExitVerifier) != address(0)) revert NftExitVerifierAlreadySet();
+        nftExitVerifier = verifier;
+        emit NftExitVerifierSet(address(verifier));
     }
 
     /// The token id of a listed ERC-20 (ETH: address 0 → 0).
@@ -753,12 +787,15 @@ contract Rollup {
         emit Withdrawal(owner, tokenId, amount);
     }
 
-    /// Hands a withdrawn NFT to its owner: emits `NftWithdrawn` and clears the record. (Minting
-    /// it as an ERC-721 through a factory is not implemented yet; see docs/spec/contracts.md.)
+    /// Mints a withdrawn NFT to its owner as an ERC-721 through `nftFactory` (token id = the L2
+    /// NFT id) and clears the record. Anyone may call it; the token always goes to the owner.
     function withdrawPendingNFT(uint32 nftId) external nonReentrant {
         PendingNft memory nft = pendingNfts[nftId];
         if (nft.owner == address(0)) revert NoPendingNft(nftId);
+        INftFactory factory = nftFactory;
+        if (address(factory) == address(0)) revert NftFactoryNotSet();
         delete pendingNfts[nftId];
+        factory.mintFromRollup(nftId, nft.owner, nft.creatorId, nft.creatorAddress, nft.serial, nft.contentHash);
         emit NftWithdrawn(nftId, nft.owner);
     }
 
@@ -806,6 +843,48 @@ contract Rollup {
         exited[accountId][tokenId] = true;
         _credit(owner, tokenId, amount);
         emit ExodusExit(accountId, owner, tokenId, amount);
+    }
+
+    /// The public input of an NFT exit proof: sha256(root ‖ accountId (u32) ‖ owner (20 bytes) ‖
+    /// nftId (u24) ‖ creatorId (u24) ‖ creatorAddress (20) ‖ serial (u32) ‖ contentHash (32)),
+    /// top three bits cleared (`tern_types::exit::nft_exit_commitment`). The ids are written as
+    /// 3 bytes: callers pass ids below 2^24 (`performExodusNFT` checks).
+    function nftExitCommitment(bytes32 root, uint32 accountId, uint32 nftId, PendingNft calldata nft)
+        public
+        pure
+        returns (uint256)
+    {
+        bytes memory preimage = abi.encodePacked(
+            root,
+            accountId,
+            nft.owner,
+            uint24(nftId),
+            uint24(nft.creatorId),
+            nft.creatorAddress,
+            nft.serial,
+            nft.contentHash
+        );
+        return uint256(sha256(preimage)) & INPUT_MASK;
+    }
+
+    /// In exodus mode: records NFT `nftId`, which the last executed state root shows owned by
+    /// account `accountId` (owned by `nft.owner`) with the identity in `nft`, as a pending NFT
+    /// of `nft.owner`, given an NFT exit proof; `withdrawPendingNFT` then mints it. Once per NFT.
+    function performExodusNFT(uint32 accountId, uint32 nftId, PendingNft calldata nft, uint256[8] calldata proof)
+        external
+    {
+        if (!exodusMode) revert ExodusNotActive();
+        // The preimage keeps 24 bits of each id: larger ids would alias smaller ones.
+        if (nftId > MAX_NFT_ID) revert NftIdOutOfRange(nftId);
+        if (nft.creatorId > MAX_ACCOUNT_ID) revert AccountIdOutOfRange(nft.creatorId);
+        if (nftExited[nftId]) revert NftAlreadyExited(nftId);
+        IGroth16Verifier verifier = nftExitVerifier;
+        if (address(verifier) == address(0)) revert NftExitVerifierNotSet();
+        uint256 input = nftExitCommitment(lastExecutedStateRoot, accountId, nftId, nft);
+        if (!verifier.verifyProof(proof, input)) revert InvalidExitProof();
+        nftExited[nftId] = true;
+        _creditNft(nftId, nft);
+        emit ExodusNftExit(accountId, nft.owner, nftId);
     }
 
     /// In exodus mode: refunds the next `depositsData.length` unexecuted priority requests in

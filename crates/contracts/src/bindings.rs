@@ -23,7 +23,14 @@ alloy_sol_types::sol!(
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/Rollup.json")
 );
 
-/// Test helpers (`contracts/test/`): tokens, reentrancy attackers and a mock verifier.
+alloy_sol_types::sol!(
+    #[derive(Debug, PartialEq, Eq)]
+    NftFactory,
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/NftFactory.json")
+);
+
+/// Test helpers (`contracts/test/`): tokens, reentrancy attackers, a mock verifier and an
+/// ERC-721 receiver.
 pub mod test_helpers {
     alloy_sol_types::sol!(
         #[derive(Debug, PartialEq, Eq)]
@@ -54,5 +61,10 @@ pub mod test_helpers {
         #[derive(Debug, PartialEq, Eq)]
         MockVerifier,
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/MockVerifier.json")
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        NftReceiver,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/NftReceiver.json")
     );
 }

@@ -8,9 +8,10 @@
 use alloy_primitives::{address, Address, Bytes, U256};
 use alloy_sol_types::{SolCall, SolEvent};
 use tern_contracts::bindings::test_helpers::{
-    FalseReturningERC20, FeeOnTransferERC20, MockVerifier, ReentrantERC20, ReentrantReceiver,
-    TestERC20,
+    FalseReturningERC20, FeeOnTransferERC20, MockVerifier, NftReceiver, ReentrantERC20,
+    ReentrantReceiver, TestERC20,
 };
+use tern_contracts::bindings::NftFactory;
 use tern_contracts::bindings::Rollup::{self, RollupErrors, StoredBlockInfo};
 use tern_contracts::rollup::{
     commit_block_info, execute_block_info, genesis_stored_block_info, hash_stored_block_info,
@@ -20,7 +21,7 @@ use tern_contracts::{Evm, EvmError, Receipt};
 use tern_primitives::Fr;
 use tern_state::wallet::{AuthKind, Wallet};
 use tern_state::{build_block, BlockParams, ChainConfig, PriorityOp, State, TxItem};
-use tern_types::{AccountId, Block, SignedTx, TokenId, ETH};
+use tern_types::{AccountId, Block, NftId, SignedTx, TokenId, ETH};
 
 const GOV: Address = address!("0x00000000000000000000000000000000000000a1");
 const VALIDATOR: Address = address!("0x00000000000000000000000000000000000000a2");
@@ -1130,4 +1131,481 @@ fn exodus_mode_end_to_end() {
     let owed = fx.view(&Rollup::pendingBalancesCall { _0: b, _1: 0 });
     fx.send(b, &Rollup::withdrawPendingBalanceCall { owner: b, tokenId: 0, amount: owed })
         .expect("w");
+}
+
+// ---------------------------------------------------------------------------------------
+// ForcedExit, NFTs: execution, queue matching, the ERC-721 factory
+// ---------------------------------------------------------------------------------------
+
+const CONTENT: [u8; 32] = [0xc7; 32];
+
+impl Fx {
+    /// Deploys the default NFT factory for this rollup (not yet set on it).
+    fn deploy_nft_factory(&mut self) -> Address {
+        let args = NftFactory::constructorCall { rollup_: self.rollup };
+        self.evm.deploy_with(GOV, &NftFactory::BYTECODE, &args).expect("factory").0
+    }
+
+    fn request_full_exit_nft(&mut self, w: &Wallet, nft: NftId) {
+        let call = Rollup::requestFullExitNFTCall { accountId: w.account_id.0, nftId: nft.0 };
+        self.send(w.address, &call).expect("requestFullExitNFT");
+        self.queue.push(PriorityOp::FullExitNft {
+            account_id: w.account_id,
+            owner: w.address,
+            nft_id: nft,
+        });
+    }
+
+    fn pending_nft(&mut self, nft: NftId) -> Rollup::pendingNftsReturn {
+        self.view(&Rollup::pendingNftsCall(nft.0))
+    }
+
+    /// The pending-NFT record the contract should hold for `nft` owned by `owner` on L1.
+    fn expected_nft(&self, nft: NftId, owner: Address) -> (Address, u32, Address, u32, [u8; 32]) {
+        let info = &self.state.nft(nft).map(|n| n.info.clone()).unwrap_or_else(|| {
+            panic!("NFT {nft:?} must exist natively before it leaves");
+        });
+        (owner, info.creator_id.0, info.creator_address, info.serial, info.content_hash)
+    }
+}
+
+fn nft_tuple(p: &Rollup::pendingNftsReturn) -> (Address, u32, Address, u32, [u8; 32]) {
+    (p.owner, p.creatorId, p.creatorAddress, p.serial, p.contentHash.0)
+}
+
+#[test]
+fn forced_exit_withdraw_nft_and_full_exit_nft_execute() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let (w0, w1, w2) = (fx.wallets[0].clone(), fx.wallets[1].clone(), fx.wallets[2].clone());
+    // A keyless account: deposited to, never sets a key.
+    let keyless = Wallet::from_seed(9, fx.chain).expect("wallet");
+    fx.deposit_eth(STRANGER, keyless.address, 4 * UNIT);
+    let b = fx.block(vec![]);
+    fx.run(&b);
+
+    // Mints: NFT 0 to w1, NFT 1 to w0, NFT 2 to w1; the forced exit of the keyless account.
+    let txs = vec![
+        fx.wallets[0].mint_nft(w1.address, CONTENT, ETH, 0).expect("sign"),
+        fx.wallets[0].mint_nft(w0.address, CONTENT, ETH, 0).expect("sign"),
+        fx.wallets[0].mint_nft(w1.address, CONTENT, ETH, 0).expect("sign"),
+        fx.wallets[1].forced_exit(keyless.address, ETH, 0).expect("sign"),
+    ];
+    let b = fx.block(txs);
+    let r = {
+        fx.commit(&b).expect("commit");
+        fx.prove(&b).expect("prove");
+        fx.execute(&b).expect("execute")
+    };
+    let credited = events::<Rollup::PendingBalanceCredited>(&r);
+    assert_eq!(credited.len(), 1, "the forced exit pays the keyless account's own address");
+    assert_eq!((credited[0].owner, credited[0].amount), (keyless.address, 4 * UNIT));
+    assert_eq!(fx.view(&Rollup::pendingBalancesCall { _0: keyless.address, _1: 0 }), 4 * UNIT);
+    let before = fx.evm.balance(keyless.address);
+    fx.send(
+        STRANGER,
+        &Rollup::withdrawPendingBalanceCall {
+            owner: keyless.address,
+            tokenId: 0,
+            amount: 4 * UNIT,
+        },
+    )
+    .expect("claim");
+    assert_eq!(fx.evm.balance(keyless.address) - before, U256::from(4 * UNIT));
+
+    // w1 withdraws NFT 0 to STRANGER's address; w0 requests the full exit of NFT 1 (its own).
+    fx.request_full_exit_nft(&w0, NftId(1));
+    let expect0 = fx.expected_nft(NftId(0), STRANGER);
+    let expect1 = fx.expected_nft(NftId(1), w0.address);
+    let txs = vec![fx.wallets[1].withdraw_nft(STRANGER, NftId(0), ETH, 0).expect("sign")];
+    let b = fx.block(txs);
+    assert_eq!(b.used_chunks(), 14, "two 7-chunk NFT operations");
+    fx.commit(&b).expect("commit");
+    fx.prove(&b).expect("prove");
+    let r = fx.execute(&b).expect("execute");
+    let nfts = events::<Rollup::PendingNftCredited>(&r);
+    let got: Vec<_> = nfts.iter().map(|e| (e.nftId, e.owner)).collect();
+    assert_eq!(got, vec![(1, w0.address), (0, STRANGER)], "priority operations first");
+    assert_eq!(nft_tuple(&fx.pending_nft(NftId(0))), expect0);
+    assert_eq!(nft_tuple(&fx.pending_nft(NftId(1))), expect1);
+    assert_eq!(expect1.4, CONTENT);
+    assert!(fx.state.nft(NftId(0)).is_none() && fx.state.nft(NftId(1)).is_none());
+
+    // w2 asks for NFT 2, which w1 owns: the block serves the request with an all-zero
+    // identity, and execution records nothing.
+    fx.request_full_exit_nft(&w2, NftId(2));
+    let b = fx.block(vec![]);
+    fx.commit(&b).expect("commit");
+    fx.prove(&b).expect("prove");
+    let r = fx.execute(&b).expect("execute");
+    assert!(events::<Rollup::PendingNftCredited>(&r).is_empty());
+    assert_eq!(fx.pending_nft(NftId(2)).owner, Address::ZERO);
+    assert_eq!(fx.view(&Rollup::totalOpenPriorityRequestsCall {}), 0);
+    assert!(fx.state.nft(NftId(2)).is_some(), "NFT 2 stays on L2");
+}
+
+#[test]
+fn full_exit_nft_must_match_the_queue_at_commit() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let w0 = fx.wallets[0].clone();
+    let txs = vec![fx.wallets[0].mint_nft(w0.address, CONTENT, ETH, 0).expect("sign")];
+    let b = fx.block(txs);
+    fx.run(&b);
+    fx.request_full_exit_nft(&w0, NftId(0));
+    let block = fx.block(vec![]);
+    // FullExitNFT fields: account (bits 4..28), owner (28..188), nft (188..212); a changed
+    // account, owner or NFT id is not the queued request.
+    for byte in [2usize, 10, 25] {
+        let e = commit_err(&mut fx, &block, |_, b| {
+            let mut p = b.pubdata.to_vec();
+            p[byte] ^= 1;
+            b.pubdata = p.into();
+        });
+        assert!(matches!(e, RollupErrors::PriorityOpMismatch(_)), "byte {byte}: {e:?}");
+    }
+    // A FullExitNFT the queue does not hold: a copy of the first in chunks 7..14.
+    let e = commit_err(&mut fx, &block, |_, b| {
+        let mut p = b.pubdata.to_vec();
+        let first: Vec<u8> = p[..91].to_vec();
+        p[91..182].copy_from_slice(&first);
+        b.pubdata = p.into();
+        let mut m = b.onchainBitmap.to_vec();
+        m[0] |= 0x01; // chunk 7
+        b.onchainBitmap = m.into();
+    });
+    assert!(matches!(e, RollupErrors::PriorityQueueExhausted(_)), "{e:?}");
+    // A FullExitNFT that would run past the end of the pubdata (chunk 10 of 16).
+    let e = commit_err(&mut fx, &block, |_, b| {
+        let mut p = b.pubdata.to_vec();
+        p[13 * 10] = 0xc0;
+        b.pubdata = p.into();
+        let mut m = b.onchainBitmap.to_vec();
+        m[1] |= 0x20;
+        b.onchainBitmap = m.into();
+    });
+    assert!(matches!(e, RollupErrors::OperationOutOfBounds(_)), "{e:?}");
+    fx.commit(&block).expect("the honest block commits");
+    assert_eq!(fx.view(&Rollup::totalCommittedPriorityRequestsCall {}), 1);
+
+    // A token full exit queued where the operator serves an NFT full exit: the types differ.
+    let w1 = fx.wallets[1].clone();
+    let txs = vec![fx.wallets[1].mint_nft(w1.address, CONTENT, ETH, 0).expect("sign")];
+    let b = fx.block(txs);
+    fx.commit(&b).expect("commit");
+    fx.send(w1.address, &Rollup::requestFullExitCall { accountId: w1.account_id.0, tokenId: 0 })
+        .expect("token full exit");
+    fx.queue.push(PriorityOp::FullExitNft {
+        account_id: w1.account_id,
+        owner: w1.address,
+        nft_id: NftId(1),
+    });
+    let lying = fx.block(vec![]);
+    let e = commit_err(&mut fx, &lying, |_, _| {});
+    assert!(matches!(e, RollupErrors::PriorityOpMismatch(_)), "{e:?}");
+}
+
+#[test]
+fn withdrawn_nfts_are_minted_as_erc721() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let (w0, w1) = (fx.wallets[0].clone(), fx.wallets[1].clone());
+    let txs = vec![
+        fx.wallets[0].mint_nft(w1.address, CONTENT, ETH, 0).expect("sign"),
+        fx.wallets[0].mint_nft(w1.address, [0x5a; 32], ETH, 0).expect("sign"),
+    ];
+    let b = fx.block(txs);
+    fx.run(&b);
+    let txs = vec![fx.wallets[1].withdraw_nft(w1.address, NftId(1), ETH, 0).expect("sign")];
+    let b = fx.block(txs);
+    fx.run(&b);
+    let e = fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 0 }).expect_err("none");
+    assert!(matches!(err(e), RollupErrors::NoPendingNft(_)));
+    let e = fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 1 }).expect_err("unset");
+    assert!(matches!(err(e), RollupErrors::NftFactoryNotSet(_)));
+
+    // Governance: the factory is set once, by the governor, to a non-zero address.
+    let factory = fx.deploy_nft_factory();
+    let e = fx.send(STRANGER, &Rollup::setNftFactoryCall { factory }).expect_err("stranger");
+    assert!(matches!(err(e), RollupErrors::NotGovernor(_)));
+    let e = fx.gov(&Rollup::setNftFactoryCall { factory: Address::ZERO }).expect_err("zero");
+    assert!(matches!(err(e), RollupErrors::ZeroAddress(_)));
+    let r = fx.gov(&Rollup::setNftFactoryCall { factory }).expect("set");
+    assert_eq!(events::<Rollup::NftFactorySet>(&r)[0].factory, factory);
+    let e = fx.gov(&Rollup::setNftFactoryCall { factory: STRANGER }).expect_err("twice");
+    assert!(matches!(err(e), RollupErrors::NftFactoryAlreadySet(_)));
+    assert_eq!(fx.view(&Rollup::nftFactoryCall {}), factory);
+
+    // Anyone claims; the token goes to the owner with its L2 identity.
+    let r = fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 1 }).expect("mint");
+    println!("withdrawPendingNFT gas (mints the ERC-721): {}", r.gas_used);
+    assert_eq!(events::<Rollup::NftWithdrawn>(&r)[0].owner, w1.address);
+    let minted: Vec<NftFactory::MintedFromRollup> = events(&r);
+    assert_eq!(minted.len(), 1);
+    assert_eq!(
+        (minted[0].tokenId, minted[0].creatorAddress, minted[0].creatorId, minted[0].serial),
+        (U256::from(1), w0.address, w0.account_id.0, 1)
+    );
+    let transfers: Vec<NftFactory::Transfer> = events(&r);
+    assert_eq!((transfers[0].from, transfers[0].to), (Address::ZERO, w1.address));
+    let owner = fx
+        .evm
+        .call(STRANGER, factory, &NftFactory::ownerOfCall { tokenId: U256::from(1) })
+        .expect("owner")
+        .ret;
+    assert_eq!(owner, w1.address);
+    let origin = fx
+        .evm
+        .call(STRANGER, factory, &NftFactory::originsCall(U256::from(1)))
+        .expect("origin")
+        .ret;
+    assert_eq!(origin.contentHash.0, [0x5a; 32]);
+    assert_eq!(origin.creatorId, w0.account_id.0);
+    let uri = fx
+        .evm
+        .call(STRANGER, factory, &NftFactory::tokenURICall { tokenId: U256::from(1) })
+        .expect("uri")
+        .ret;
+    assert_eq!(uri, format!("0x{}", "5a".repeat(32)));
+    assert_eq!(fx.pending_nft(NftId(1)).owner, Address::ZERO, "the record is cleared");
+    let e = fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 1 }).expect_err("again");
+    assert!(matches!(err(e), RollupErrors::NoPendingNft(_)));
+}
+
+fn factory_err(e: EvmError) -> NftFactory::NftFactoryErrors {
+    match e.decode_revert::<NftFactory::NftFactoryErrors>() {
+        Some(x) => x,
+        None => panic!("not an NftFactory custom error: {e}"),
+    }
+}
+
+/// The factory as a plain ERC-721, with a test account as its "rollup" (the only minter).
+#[test]
+fn nft_factory_is_an_erc721_and_refuses_what_it_must() {
+    use NftFactory::NftFactoryErrors as F;
+    let mut evm = Evm::new();
+    const MINTER: Address = address!("0x00000000000000000000000000000000000000b1");
+    const ALICE: Address = address!("0x00000000000000000000000000000000000000b2");
+    const BOB: Address = address!("0x00000000000000000000000000000000000000b3");
+    let e = evm
+        .deploy_with(
+            GOV,
+            &NftFactory::BYTECODE,
+            &NftFactory::constructorCall { rollup_: Address::ZERO },
+        )
+        .expect_err("zero rollup");
+    assert!(matches!(factory_err(e), F::ZeroAddress(_)));
+    let (nft, _) = evm
+        .deploy_with(GOV, &NftFactory::BYTECODE, &NftFactory::constructorCall { rollup_: MINTER })
+        .expect("factory");
+    let mint = |to: Address, id: u32| NftFactory::mintFromRollupCall {
+        nftId: id,
+        to,
+        creatorId: 3,
+        creatorAddress: BOB,
+        serial: 9,
+        contentHash: [1u8; 32].into(),
+    };
+    macro_rules! send {
+        ($from:expr, $call:expr) => {
+            evm.transact($from, nft, U256::ZERO, &$call)
+        };
+    }
+    macro_rules! view {
+        ($call:expr) => {
+            evm.call(STRANGER, nft, &$call).map(|r| r.ret)
+        };
+    }
+    macro_rules! refuses {
+        ($res:expr, $pat:pat) => {{
+            let e = factory_err($res.expect_err("must revert"));
+            assert!(matches!(e, $pat), "{e:?}");
+        }};
+    }
+    refuses!(send!(ALICE, mint(ALICE, 7)), F::NotRollup(_));
+    refuses!(send!(MINTER, mint(Address::ZERO, 7)), F::ZeroAddress(_));
+    let r = send!(MINTER, mint(ALICE, 7)).expect("mint");
+    println!("NftFactory.mintFromRollup gas: {}", r.gas_used);
+    refuses!(send!(MINTER, mint(BOB, 7)), F::AlreadyMinted(_));
+    let id = U256::from(7);
+    assert_eq!(view!(NftFactory::ownerOfCall { tokenId: id }).expect("owner"), ALICE);
+    assert_eq!(view!(NftFactory::balanceOfCall { owner: ALICE }).expect("bal"), U256::from(1));
+    refuses!(view!(NftFactory::balanceOfCall { owner: Address::ZERO }), F::ZeroAddress(_));
+    for missing in [
+        view!(NftFactory::ownerOfCall { tokenId: U256::from(8) }).map(|_| ()),
+        view!(NftFactory::getApprovedCall { tokenId: U256::from(8) }).map(|_| ()),
+        view!(NftFactory::tokenURICall { tokenId: U256::from(8) }).map(|_| ()),
+    ] {
+        refuses!(missing, F::NonexistentToken(_));
+    }
+    assert_eq!(view!(NftFactory::nameCall {}).expect("name"), "Tern NFT");
+    assert_eq!(view!(NftFactory::symbolCall {}).expect("symbol"), "TERNFT");
+    for (iface, yes) in [([0x01, 0xff, 0xc9, 0xa7], true), ([0x80, 0xac, 0x58, 0xcd], true)]
+        .into_iter()
+        .chain([([0x5b, 0x5e, 0x13, 0x9f], true), ([0xff, 0xff, 0xff, 0xff], false)])
+    {
+        let got = view!(NftFactory::supportsInterfaceCall { interfaceId: iface.into() });
+        assert_eq!(got.expect("165"), yes);
+    }
+
+    // Approvals and transfers.
+    refuses!(
+        send!(BOB, NftFactory::approveCall { to: BOB, tokenId: id }),
+        F::NotOwnerNorApproved(_)
+    );
+    refuses!(
+        send!(BOB, NftFactory::transferFromCall { from: ALICE, to: BOB, tokenId: id }),
+        F::NotOwnerNorApproved(_)
+    );
+    refuses!(
+        send!(ALICE, NftFactory::transferFromCall { from: BOB, to: ALICE, tokenId: id }),
+        F::WrongFrom(_)
+    );
+    refuses!(
+        send!(ALICE, NftFactory::transferFromCall { from: ALICE, to: Address::ZERO, tokenId: id }),
+        F::ZeroAddress(_)
+    );
+    send!(ALICE, NftFactory::approveCall { to: BOB, tokenId: id }).expect("approve");
+    assert_eq!(view!(NftFactory::getApprovedCall { tokenId: id }).expect("approved"), BOB);
+    send!(BOB, NftFactory::transferFromCall { from: ALICE, to: BOB, tokenId: id })
+        .expect("by approved");
+    assert_eq!(view!(NftFactory::getApprovedCall { tokenId: id }).expect("cleared"), Address::ZERO);
+    assert_eq!(view!(NftFactory::ownerOfCall { tokenId: id }).expect("owner"), BOB);
+    assert_eq!(view!(NftFactory::balanceOfCall { owner: ALICE }).expect("bal"), U256::ZERO);
+    send!(BOB, NftFactory::setApprovalForAllCall { operator: ALICE, approved: true }).expect("all");
+    assert!(view!(NftFactory::isApprovedForAllCall { _0: BOB, _1: ALICE }).expect("all"));
+    send!(ALICE, NftFactory::approveCall { to: STRANGER, tokenId: id }).expect("operator approves");
+    send!(ALICE, NftFactory::transferFromCall { from: BOB, to: ALICE, tokenId: id })
+        .expect("operator");
+
+    // safeTransferFrom: to a contract that answers right, wrong, or not at all.
+    let good_args = NftReceiver::constructorCall { answer_: [0x15, 0x0b, 0x7a, 0x02].into() };
+    let (good, _) = evm.deploy_with(GOV, &NftReceiver::BYTECODE, &good_args).expect("good");
+    let bad_args = NftReceiver::constructorCall { answer_: [0xde, 0xad, 0xbe, 0xef].into() };
+    let (bad, _) = evm.deploy_with(GOV, &NftReceiver::BYTECODE, &bad_args).expect("bad");
+    let (mute, _) = evm.deploy(GOV, TestERC20::BYTECODE.clone()).expect("no hook");
+    for to in [bad, mute] {
+        refuses!(
+            send!(ALICE, NftFactory::safeTransferFrom_0Call { from: ALICE, to, tokenId: id }),
+            F::UnsafeRecipient(_)
+        );
+    }
+    send!(
+        ALICE,
+        NftFactory::safeTransferFrom_1Call {
+            from: ALICE,
+            to: good,
+            tokenId: id,
+            data: vec![1u8, 2].into()
+        }
+    )
+    .expect("safe to a receiver");
+    assert_eq!(view!(NftFactory::ownerOfCall { tokenId: id }).expect("owner"), good);
+    let received = evm.call(STRANGER, good, &NftReceiver::receivedCall {}).expect("n").ret;
+    assert_eq!(received, U256::from(1));
+    // To an EOA, safeTransferFrom is a transfer.
+    send!(MINTER, mint(ALICE, 8)).expect("mint");
+    send!(
+        ALICE,
+        NftFactory::safeTransferFrom_0Call { from: ALICE, to: BOB, tokenId: U256::from(8) }
+    )
+    .expect("safe to an EOA");
+}
+
+/// NFT exodus exits with the mock verifier: governance of the NFT exit verifier, the exit
+/// commitment byte for byte against `tern_types::exit`, and every revert path. (Real NFT exit
+/// proofs: `end_to_end.rs`.)
+#[test]
+fn nft_exodus_exits_and_their_reverts() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let w1 = fx.wallets[1].clone();
+    let txs = vec![fx.wallets[0].mint_nft(w1.address, CONTENT, ETH, 0).expect("sign")];
+    let b = fx.block(txs);
+    fx.run(&b);
+    let root = fx.state.root();
+    let nft = fx.state.nft(NftId(0)).expect("minted").info.clone();
+    let record = Rollup::PendingNft {
+        owner: w1.address,
+        creatorId: nft.creator_id.0,
+        creatorAddress: nft.creator_address,
+        serial: nft.serial,
+        contentHash: nft.content_hash.into(),
+    };
+    let exit =
+        |nft_id: u32, record: &Rollup::PendingNft, proof: [U256; 8]| Rollup::performExodusNFTCall {
+            accountId: w1.account_id.0,
+            nftId: nft_id,
+            nft: record.clone(),
+            proof,
+        };
+    let e = fx.send(STRANGER, &exit(0, &record, [U256::ZERO; 8])).expect_err("not exodus");
+    assert!(matches!(err(e), RollupErrors::ExodusNotActive(_)));
+
+    // The exit commitment, byte for byte.
+    let input = fx.view(&Rollup::nftExitCommitmentCall {
+        root: tern_contracts::rollup::root_bytes(&root),
+        accountId: w1.account_id.0,
+        nftId: 0,
+        nft: record.clone(),
+    });
+    let native =
+        tern_types::exit::nft_exit_commitment(root, w1.account_id, &w1.address, NftId(0), &nft);
+    assert_eq!(input, U256::from_be_bytes(native));
+
+    // Governance: the NFT exit verifier is set once, by the governor, to a non-zero address.
+    let verifier = fx.verifier;
+    let e = fx.send(STRANGER, &Rollup::setNftExitVerifierCall { verifier }).expect_err("stranger");
+    assert!(matches!(err(e), RollupErrors::NotGovernor(_)));
+    let e = fx.gov(&Rollup::setNftExitVerifierCall { verifier: Address::ZERO }).expect_err("0");
+    assert!(matches!(err(e), RollupErrors::ZeroAddress(_)));
+
+    // Exodus: a full exit request expires.
+    let w0 = fx.wallets[0].clone();
+    fx.send(w0.address, &Rollup::requestFullExitCall { accountId: w0.account_id.0, tokenId: 0 })
+        .expect("request");
+    fx.evm.advance(10, EXPIRATION + 1);
+    fx.send(STRANGER, &Rollup::activateExodusModeCall {}).expect("exodus");
+    let e = fx.send(STRANGER, &exit(0, &record, mock_proof(input))).expect_err("no verifier");
+    assert!(matches!(err(e), RollupErrors::NftExitVerifierNotSet(_)));
+    let r = fx.gov(&Rollup::setNftExitVerifierCall { verifier }).expect("set");
+    assert_eq!(events::<Rollup::NftExitVerifierSet>(&r)[0].verifier, verifier);
+    let e = fx.gov(&Rollup::setNftExitVerifierCall { verifier: STRANGER }).expect_err("twice");
+    assert!(matches!(err(e), RollupErrors::NftExitVerifierAlreadySet(_)));
+
+    // Ids past 24 bits would alias in the 3-byte preimage fields.
+    let e = fx.send(STRANGER, &exit(1 << 24, &record, mock_proof(input))).expect_err("id");
+    assert!(matches!(err(e), RollupErrors::NftIdOutOfRange(_)));
+    let mut big_creator = record.clone();
+    big_creator.creatorId += 1 << 24;
+    let e = fx.send(STRANGER, &exit(0, &big_creator, mock_proof(input))).expect_err("creator");
+    assert!(matches!(err(e), RollupErrors::AccountIdOutOfRange(_)));
+    // A claim that differs from the proven one (another owner, another content hash).
+    for edit in [
+        &(|r: &mut Rollup::PendingNft| r.owner = STRANGER) as &dyn Fn(&mut Rollup::PendingNft),
+        &|r: &mut Rollup::PendingNft| r.contentHash.0[31] ^= 1,
+        &|r: &mut Rollup::PendingNft| r.serial += 1,
+    ] {
+        let mut wrong = record.clone();
+        edit(&mut wrong);
+        let e = fx.send(STRANGER, &exit(0, &wrong, mock_proof(input))).expect_err("wrong");
+        assert!(matches!(err(e), RollupErrors::InvalidExitProof(_)));
+    }
+    let r = fx.send(STRANGER, &exit(0, &record, mock_proof(input))).expect("exit");
+    let ev = &events::<Rollup::ExodusNftExit>(&r)[0];
+    assert_eq!((ev.accountId, ev.owner, ev.nftId), (w1.account_id.0, w1.address, 0));
+    assert_eq!(events::<Rollup::PendingNftCredited>(&r)[0].owner, w1.address);
+    assert!(fx.view(&Rollup::nftExitedCall(0)));
+    let e = fx.send(STRANGER, &exit(0, &record, mock_proof(input))).expect_err("replay");
+    assert!(matches!(err(e), RollupErrors::NftAlreadyExited(_)));
+    // The exited NFT is minted like any withdrawn NFT, in exodus mode too.
+    let factory = fx.deploy_nft_factory();
+    fx.gov(&Rollup::setNftFactoryCall { factory }).expect("factory");
+    fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 0 }).expect("mint");
+    let owner = fx
+        .evm
+        .call(STRANGER, factory, &NftFactory::ownerOfCall { tokenId: U256::ZERO })
+        .expect("owner")
+        .ret;
+    assert_eq!(owner, w1.address);
 }

@@ -5,6 +5,12 @@
 //! `Groth16Verifier` generated from the dev verifying key, `executeBlocks`; and the withdrawals
 //! claimed with `withdrawPendingBalance`, with every L1 balance checked.
 //!
+//! The exodus test freezes such a rollup: the operator stops, a full-exit request expires,
+//! exodus mode is activated, every account exits with its exact balance (and an NFT with its
+//! identity) through `performExodus` / `performExodusNFT` with **real** exit proofs
+//! (`tern_prover::exit`, INSECURE dev setups) against the generated verifiers, unprocessed
+//! deposits are refunded, replays are refused, and the contract ends holding nothing.
+//!
 //! One dev setup serves the whole file (it takes tens of seconds; a proof takes seconds). Run
 //! with `--nocapture` for timings and gas.
 
@@ -17,20 +23,22 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 use std::time::Instant;
 use tern_circuit::block::BlockCircuit;
+use tern_circuit::exit::{exit_witness, nft_exit_witness, ExitCircuit, NftExitCircuit};
 use tern_circuit::witness::generate_witness;
 use tern_contracts::bindings::test_helpers::TestERC20;
 use tern_contracts::bindings::Rollup::{self, RollupErrors, StoredBlockInfo};
-use tern_contracts::bindings::{test_helpers::MockVerifier, Groth16Verifier};
+use tern_contracts::bindings::{test_helpers::MockVerifier, Groth16Verifier, NftFactory};
 use tern_contracts::rollup::{
     commit_block_info, execute_block_info, genesis_stored_block_info, root_bytes, stored_block_info,
 };
 use tern_contracts::verifier::{constructor_args, encode_proof};
 use tern_contracts::{Evm, EvmError, Receipt};
 use tern_primitives::eddsa::PubKeyHash;
+use tern_prover::exit::{dev_exit_setup, prove_exit, ExitKeys, NftExit, TokenExit};
 use tern_prover::{dev_setup, Keys};
 use tern_state::wallet::{AuthKind, Wallet};
 use tern_state::{build_block, BlockParams, ChainConfig, PriorityOp, State, TxItem};
-use tern_types::{AccountId, Block, Nonce, SignedTx, TokenId, ETH};
+use tern_types::{AccountId, Block, NftId, Nonce, SignedTx, TokenId, ETH};
 
 const GOV: Address = address!("0x00000000000000000000000000000000000000a1");
 const VALIDATOR: Address = address!("0x00000000000000000000000000000000000000a2");
@@ -385,4 +393,194 @@ fn deposits_to_claimed_withdrawals_with_real_proofs() {
         .sum();
     assert_eq!(l1.token_balance(l1.rollup), U256::from(l2_t1));
     assert_eq!(l2_t1, FEE, "only the fee account holds T1");
+}
+
+/// Deploys a `Groth16Verifier` for `vk` on `l1`'s chain.
+fn deploy_verifier(l1: &mut Chain, vk: &ark_groth16::VerifyingKey<Bn254>) -> Address {
+    let args = constructor_args(vk).expect("one public input");
+    l1.evm.deploy_with(GOV, &Groth16Verifier::BYTECODE, &args).expect("verifier").0
+}
+
+#[test]
+fn exodus_every_account_exits_with_real_exit_proofs() {
+    let t = Instant::now();
+    let token_keys: ExitKeys<TokenExit> = dev_exit_setup(21).expect("token exit setup");
+    let nft_keys: ExitKeys<NftExit> = dev_exit_setup(22).expect("NFT exit setup");
+    println!("exit setups (token and NFT): {:.1?}", t.elapsed());
+    let mut l1 = Chain::new(Some(&token_keys.vk));
+    let nft_verifier = deploy_verifier(&mut l1, &nft_keys.vk);
+    l1.send(GOV, &Rollup::setNftExitVerifierCall { verifier: nft_verifier }).expect("NFT exits");
+    let args = NftFactory::constructorCall { rollup_: l1.rollup };
+    let (factory, _) = l1.evm.deploy_with(GOV, &NftFactory::BYTECODE, &args).expect("factory");
+    l1.send(GOV, &Rollup::setNftFactoryCall { factory }).expect("factory set");
+    let mut a = l1.wallet(1);
+    let mut b = l1.wallet(2);
+    let c = l1.wallet(3);
+
+    // Three executed blocks: deposits (ETH and T1), then a's key and an NFT a mints to b.
+    l1.deposit_eth(STRANGER, FEE_ADDRESS, 1);
+    l1.deposit_eth(a.address, a.address, 10 * UNIT);
+    l1.deposit_t1(a.address, a.address, 20 * UNIT);
+    l1.deposit_eth(b.address, b.address, 5 * UNIT);
+    let b1 = l1.block(vec![]);
+    let b2 = l1.block(vec![]);
+    l1.run(&[&b1, &b2]);
+    a.account_id = l1.state.account_id_by_address(&a.address).expect("a");
+    b.account_id = l1.state.account_id_by_address(&b.address).expect("b");
+    let txs = vec![
+        a.change_pubkey(AuthKind::Ecdsa, ETH, 0).expect("sign"),
+        a.mint_nft(b.address, [0x77; 32], ETH, 0).expect("sign"),
+    ];
+    let b3 = l1.block(txs);
+    l1.run(&[&b3]);
+    let mut verified = l1.state.clone();
+    let root = verified.root();
+
+    // 1. The operator stops. b asks for a full exit; a and c deposit; one more block is
+    // committed (serving the full exit) but never proven: exodus discards it.
+    l1.request_full_exit(&b, ETH);
+    let full_exit_data = {
+        let mut v = vec![5u8];
+        v.extend_from_slice(&b.account_id.0.to_be_bytes());
+        v.extend_from_slice(b.address.as_slice());
+        v.extend_from_slice(&0u16.to_be_bytes());
+        alloy_primitives::Bytes::from(v)
+    };
+    let d1 = l1.deposit_eth(a.address, a.address, 3 * UNIT);
+    let d2 = l1.deposit_t1(c.address, c.address, 2 * UNIT);
+    let refunds: Vec<_> = [&d1, &d2]
+        .iter()
+        .map(|r| events::<Rollup::NewPriorityRequest>(r)[0].data.clone())
+        .collect();
+    let pending_block = {
+        // Natively only: the operator's view, never proven. (No proof is needed to commit.)
+        let params = BlockParams {
+            chain: l1.chain,
+            number: 4,
+            fee_account: AccountId(0),
+            timestamp: l1.evm.timestamp(),
+            capacity: CAPACITY,
+        };
+        let built =
+            build_block(l1.state.clone(), &params, &l1.queue[..1], &[], &l1.facts).expect("b4");
+        built.block
+    };
+    let call = Rollup::commitBlocksCall {
+        lastCommitted: l1.last.clone(),
+        newBlocks: vec![commit_block_info(&pending_block).expect("args")],
+    };
+    l1.send(VALIDATOR, &call).expect("commit block 4");
+
+    // 2. The full-exit request expires; 3. anyone activates exodus mode.
+    l1.evm.advance(100, EXPIRATION);
+    let e = l1.send(STRANGER, &Rollup::activateExodusModeCall {}).expect_err("at the deadline");
+    assert!(matches!(err(e), RollupErrors::NoExpiredPriorityRequest(_)));
+    l1.evm.advance(1, 1);
+    l1.send(STRANGER, &Rollup::activateExodusModeCall {}).expect("exodus");
+    assert_eq!(l1.view(&Rollup::totalBlocksCommittedCall {}), 3, "block 4 is discarded");
+    assert_eq!(l1.view(&Rollup::lastExecutedStateRootCall {}), root_bytes(&root));
+
+    // 4. Every account exits with its exact balance in the last executed root, each with a
+    // real exit proof; a wrong claim and a replay are refused.
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let accounts =
+        [(AccountId(0), FEE_ADDRESS), (a.account_id, a.address), (b.account_id, b.address)];
+    let mut paid = 0usize;
+    for (id, owner) in accounts {
+        for token in [ETH, T1] {
+            let amount = verified.balance(id, token);
+            let w = match exit_witness(&mut verified, id, token) {
+                Ok(w) => w,
+                Err(e) => {
+                    assert_eq!(amount, 0, "only an empty balance has no exit: {e}");
+                    continue;
+                }
+            };
+            let t = Instant::now();
+            let proof =
+                prove_exit(&token_keys, ExitCircuit::with_witness(w), &mut rng).expect("prove");
+            println!("exit proof ({id:?}, {token:?}): {:.1?}", t.elapsed());
+            let proof = encode_proof(&proof);
+            let exit = |amount: u128, owner: Address| Rollup::performExodusCall {
+                accountId: id.0,
+                owner,
+                tokenId: token.0,
+                amount,
+                proof,
+            };
+            let e = l1.send(STRANGER, &exit(amount - 1, owner)).expect_err("a smaller amount");
+            assert!(matches!(err(e), RollupErrors::InvalidExitProof(_)));
+            let e = l1.send(STRANGER, &exit(amount, STRANGER)).expect_err("another owner");
+            assert!(matches!(err(e), RollupErrors::InvalidExitProof(_)));
+            let before = l1.pending(owner, token);
+            let r = l1.send(STRANGER, &exit(amount, owner)).expect("performExodus");
+            println!("performExodus gas (real exit proof): {}", r.gas_used);
+            assert_eq!(events::<Rollup::ExodusExit>(&r)[0].amount, amount);
+            assert_eq!(l1.pending(owner, token) - before, amount, "exactly the balance");
+            // 6. A second exit for the same account and token is refused.
+            let e = l1.send(STRANGER, &exit(amount, owner)).expect_err("replay");
+            assert!(matches!(err(e), RollupErrors::AlreadyExited(_)));
+            paid += 1;
+        }
+    }
+    assert_eq!(paid, 4, "fee ETH, a's ETH and T1, b's ETH");
+
+    // The NFT leaves with its identity, and is minted on L1 as an ERC-721.
+    let info = verified.nft(NftId(0)).expect("minted").info.clone();
+    let w = nft_exit_witness(&mut verified, b.account_id, NftId(0)).expect("NFT witness");
+    let t = Instant::now();
+    let proof = prove_exit(&nft_keys, NftExitCircuit::with_witness(w), &mut rng).expect("prove");
+    println!("NFT exit proof: {:.1?}", t.elapsed());
+    let record = Rollup::PendingNft {
+        owner: b.address,
+        creatorId: info.creator_id.0,
+        creatorAddress: info.creator_address,
+        serial: info.serial,
+        contentHash: info.content_hash.into(),
+    };
+    let exit = |record: &Rollup::PendingNft| Rollup::performExodusNFTCall {
+        accountId: b.account_id.0,
+        nftId: 0,
+        nft: record.clone(),
+        proof: encode_proof(&proof),
+    };
+    let mut wrong = record.clone();
+    wrong.owner = a.address;
+    let e = l1.send(STRANGER, &exit(&wrong)).expect_err("another owner");
+    assert!(matches!(err(e), RollupErrors::InvalidExitProof(_)));
+    let r = l1.send(STRANGER, &exit(&record)).expect("performExodusNFT");
+    println!("performExodusNFT gas (real exit proof): {}", r.gas_used);
+    let e = l1.send(STRANGER, &exit(&record)).expect_err("replay");
+    assert!(matches!(err(e), RollupErrors::NftAlreadyExited(_)));
+    l1.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 0 }).expect("mint");
+    let owner = l1
+        .evm
+        .call(STRANGER, factory, &NftFactory::ownerOfCall { tokenId: U256::ZERO })
+        .expect("owner")
+        .ret;
+    assert_eq!(owner, b.address);
+
+    // 5. The unprocessed requests are consumed in queue order: the full exit is dropped, the
+    // two deposits are refunded.
+    let call = Rollup::cancelOutstandingDepositsForExodusModeCall {
+        requestsData: vec![full_exit_data, refunds[0].clone(), refunds[1].clone()],
+    };
+    let r = l1.send(STRANGER, &call).expect("refund");
+    assert_eq!(events::<Rollup::DepositRefunded>(&r).len(), 2);
+    assert_eq!(l1.view(&Rollup::totalOpenPriorityRequestsCall {}), 0);
+
+    // Every claim paid, the rollup holds nothing: exits and refunds were exactly its funds.
+    let a_eth = 10 * UNIT + 3 * UNIT;
+    assert_eq!(l1.pending(a.address, ETH), a_eth);
+    assert_eq!(l1.pending(c.address, T1), 2 * UNIT);
+    for (owner, token) in
+        [(FEE_ADDRESS, ETH), (a.address, ETH), (a.address, T1), (b.address, ETH), (c.address, T1)]
+    {
+        l1.claim(owner, token);
+    }
+    assert_eq!(l1.evm.balance(l1.rollup), U256::ZERO);
+    assert_eq!(l1.token_balance(l1.rollup), U256::ZERO);
+    assert_eq!(l1.token_balance(a.address), U256::from(100 * UNIT));
+    assert_eq!(l1.token_balance(c.address), U256::from(100 * UNIT));
+    assert_eq!(l1.evm.balance(FEE_ADDRESS), U256::from(1));
 }

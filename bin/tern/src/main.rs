@@ -1,5 +1,6 @@
 //! `tern`: the command line. It parses arguments and calls Tern's libraries; nothing more.
 
+mod bench_gas;
 mod circuit_cmd;
 mod progress_bar;
 mod prover_cmd;
@@ -31,6 +32,9 @@ enum Command {
     /// Groth16 keys, proofs and the prover benchmark.
     #[command(subcommand)]
     Prover(prover_cmd::ProverCommand),
+    /// Benchmarks of the L1 side (gas).
+    #[command(subcommand)]
+    Bench(bench_gas::BenchCommand),
 }
 
 #[derive(Subcommand)]
@@ -153,6 +157,7 @@ fn run() -> Result<ExitCode> {
         Command::Crypto(cmd) => crypto(cmd),
         Command::Circuit(cmd) => circuit_cmd::run(cmd),
         Command::Prover(cmd) => prover_cmd::run(cmd),
+        Command::Bench(cmd) => bench_gas::run(cmd),
     }
 }
 

@@ -1,0 +1,59 @@
+//! `tern bench gas`: parses the arguments and runs `tern_l1::gas`, printing its stages to
+//! stderr and the figures to stdout (a table, or one JSON object with `--json`).
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use tern_l1::gas::{self, GasBenchOptions, LARGEST_CAPACITY};
+
+/// `tern bench …`.
+#[derive(Subcommand)]
+pub(crate) enum BenchCommand {
+    /// L1 gas of a full block of transfers: commit, a real Groth16 proof verified on chain, and
+    /// execute, on revm; plus every other rollup function. Bytes and gas per transfer.
+    Gas(GasArgs),
+}
+
+/// Arguments of `tern bench gas`.
+#[derive(Args)]
+pub(crate) struct GasArgs {
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Chunk slots of the block and circuit (default: the largest production capacity; its
+    /// dev setup and proof take minutes and several GB).
+    #[arg(long, default_value_t = LARGEST_CAPACITY)]
+    capacity: usize,
+    /// Directory caching the INSECURE dev keys: read when present, else set up and written.
+    #[arg(long)]
+    keys: Option<PathBuf>,
+    /// Seed of the dev setup.
+    #[arg(long, default_value_t = 42)]
+    setup_seed: u64,
+}
+
+pub(crate) fn run(cmd: BenchCommand) -> Result<ExitCode> {
+    match cmd {
+        BenchCommand::Gas(args) => {
+            let opts = GasBenchOptions {
+                capacity: args.capacity,
+                keys_dir: args.keys,
+                setup_seed: args.setup_seed,
+                ..GasBenchOptions::default()
+            };
+            let start = Instant::now();
+            let mut progress = |stage: gas::Stage| {
+                eprintln!("[{:>7.1} s] {stage}", start.elapsed().as_secs_f64());
+            };
+            let report = gas::run(&opts, &mut progress)?;
+            if args.json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{report}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -19,8 +19,8 @@ use alloy_sol_types::{SolCall, SolEvent};
 use ark_bn254::Bn254;
 use ark_std::rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 use tern_circuit::block::BlockCircuit;
 use tern_circuit::exit::{exit_witness, nft_exit_witness, ExitCircuit, NftExitCircuit};
@@ -60,6 +60,17 @@ fn keys() -> &'static Keys {
         println!("dev_setup(capacity {CAPACITY}): {:.1?}", t.elapsed());
         keys
     })
+}
+
+/// Proofs by block commitment. Both tests deploy in the same order from the same sender, so
+/// their rollups share an address and their first blocks are byte for byte the same; a
+/// commitment binds the block (roots, pubdata, header), so one proof serves both. The lock is
+/// held while proving, so the second test waits for the first's proof instead of redoing it.
+fn cached_proof(block: &Block, prove: impl FnOnce() -> [U256; 8]) -> [U256; 8] {
+    static PROOFS: Mutex<BTreeMap<[u8; 32], [U256; 8]>> = Mutex::new(BTreeMap::new());
+    let key = block.commitment().expect("commitment");
+    let mut cache = PROOFS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    *cache.entry(key).or_insert_with(prove)
 }
 
 fn err(e: EvmError) -> RollupErrors {
@@ -229,22 +240,26 @@ impl Chain {
             .expect("native block");
         assert_eq!(built.rejected, vec![], "every transaction applies");
         assert!(built.deferred.is_empty(), "every transaction fits");
-        let witness =
-            generate_witness(&self.state, &built.block, &built.included).expect("witness");
-        let t = Instant::now();
-        let proof = tern_prover::prove(keys(), BlockCircuit::with_witness(witness), &mut self.rng)
-            .expect("prove");
-        println!(
-            "block {} {:?}: proven in {:.1?}",
-            self.built,
-            built.block.ops.iter().map(tern_types::Op::name).collect::<Vec<_>>(),
-            t.elapsed()
-        );
-        let input = built.block.public_input().expect("input");
-        assert!(tern_prover::verify(&keys().vk, input, &proof).expect("verify"));
+        let proof = cached_proof(&built.block, || {
+            let witness =
+                generate_witness(&self.state, &built.block, &built.included).expect("witness");
+            let t = Instant::now();
+            let proof =
+                tern_prover::prove(keys(), BlockCircuit::with_witness(witness), &mut self.rng)
+                    .expect("prove");
+            println!(
+                "block {} {:?}: proven in {:.1?}",
+                self.built,
+                built.block.ops.iter().map(tern_types::Op::name).collect::<Vec<_>>(),
+                t.elapsed()
+            );
+            let input = built.block.public_input().expect("input");
+            assert!(tern_prover::verify(&keys().vk, input, &proof).expect("verify"));
+            encode_proof(&proof)
+        });
         self.queue.drain(..built.priority_processed);
         self.state = built.state;
-        ProvenBlock { block: built.block, proof: encode_proof(&proof) }
+        ProvenBlock { block: built.block, proof }
     }
 
     fn commit(&mut self, blocks: &[&ProvenBlock]) -> Result<Receipt<()>, EvmError> {

@@ -1,8 +1,8 @@
 //! [`RpcL1`]: the [`L1Client`] over an Ethereum JSON-RPC endpoint (alloy, HTTP) with a local
 //! signer, plus deployment and governance.
 //!
-//! Transactions go through alloy's recommended fillers (nonce, gas estimate, EIP-1559 fees,
-//! chain id) and the signer's wallet; each call waits for its receipt. A revert found while
+//! Transactions are filled by alloy (gas estimate and EIP-1559 fees, the pending nonce fetched
+//! from the node each time, chain id) and signed by the local wallet; each call waits for its receipt. A revert found while
 //! estimating gas comes back as [`L1Error::Revert`] with the contract's custom error decoded.
 //! The endpoint is plain HTTP (no TLS stack is built in): a local node, or a TLS-terminating
 //! proxy in front of a remote one.
@@ -97,7 +97,14 @@ impl RpcL1 {
         rollup: Address,
     ) -> Result<Self, L1Error> {
         let sender = signer.address();
+        // The nonce comes from the node for every transaction: a cached nonce would skip one
+        // whenever a transaction is refused while it is being filled (a revert found by the gas
+        // estimate), and every later transaction would wait behind the gap forever.
         let provider = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
             .wallet(EthereumWallet::from(signer))
             .connect(url)
             .await

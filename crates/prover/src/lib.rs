@@ -14,7 +14,7 @@
 //!   commitment (`Block::public_input`).
 //! - [`staged::prove_staged`]: the same proofs with the constraint matrices built once per
 //!   capacity ([`staged::ConstraintMatrices`]) and each stage reported to a
-//!   [`progress::Progress`] observer.
+//!   [`progress::Progress`] observer; its MSMs are [`msm::msm`], with batch-affine buckets.
 //! - [`sample::sample_block`]: a deterministic block to prove while there is no node;
 //!   [`proof_file::ProofFile`]: the JSON proof file; [`bench`]: the prover benchmark.
 //!
@@ -22,6 +22,7 @@
 
 pub mod bench;
 pub mod exit;
+pub mod msm;
 pub mod progress;
 pub mod proof_file;
 pub mod sample;

@@ -12,17 +12,21 @@
 //! multiplications of the Groth16 prover over the proving key's queries, with the same `r` and
 //! `s` drawn from the RNG in the same order as `Groth16::prove`. It runs them one at a time so
 //! that a [`Progress`] observer hears of each stage; ark's function is a single call. The
-//! tests check that the proofs are identical, byte for byte, to both ark functions'.
+//! MSMs are [`crate::msm::msm`] (batch-affine buckets, faster than ark's on full-size
+//! scalars), which give the same group elements. The tests check that the proofs are
+//! identical, byte for byte, to both ark functions'.
 //!
 //! Unlike stock Groth16, which turns an unsatisfied witness into a proof that fails
 //! verification, [`prove_staged`] checks every constraint against the assignment first (a
 //! cheap pass over the matrices) and refuses with [`ProverError::Unsatisfied`], naming the
 //! first failing constraint.
 
+use crate::msm::msm;
 use crate::progress::{estimate, Msm, Progress, Stage};
 use crate::{Keys, ProverError};
 use ark_bn254::{Bn254, G1Projective};
-use ark_ec::{CurveGroup, VariableBaseMSM};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::CurveGroup;
 use ark_ff::{BigInteger, BigInteger256, PrimeField, UniformRand, Zero};
 use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
 use ark_groth16::Proof;
@@ -241,7 +245,7 @@ fn prove_assignment(
 
     let h_acc = stage(progress, Stage::Msm(Msm::H), || {
         let h: Vec<BigInteger256> = h.par_iter().map(|x| x.into_bigint()).collect();
-        G1Projective::msm_bigint(&pk.h_query, &h)
+        msm(&pk.h_query, &h)
     });
     drop(h);
 
@@ -249,7 +253,7 @@ fn prove_assignment(
     let assignment: Vec<BigInteger256> = full[1..].par_iter().map(|x| x.into_bigint()).collect();
     let aux = &assignment[num_inputs - 1..];
 
-    let l_acc = stage(progress, Stage::Msm(Msm::L), || G1Projective::msm_bigint(&pk.l_query, aux));
+    let l_acc = stage(progress, Stage::Msm(Msm::L), || msm(&pk.l_query, aux));
 
     // A = α + Σ aᵢ·zᵢ + r·δ, in G1.
     let g_a = stage(progress, Stage::Msm(Msm::A), || {
@@ -275,15 +279,20 @@ fn prove_assignment(
 
 /// `initial + query[0] + Σ query[i+1]·assignment[i] + param`: one Groth16 linear combination
 /// (`query[0]` is the constant one's base).
-fn linear<G>(initial: G, query: &[G::MulBase], param: G::MulBase, assignment: &[BigInteger256]) -> G
+fn linear<P>(
+    initial: Projective<P>,
+    query: &[Affine<P>],
+    param: Affine<P>,
+    assignment: &[BigInteger256],
+) -> Projective<P>
 where
-    G: VariableBaseMSM<ScalarField = Fr>,
+    P: SWCurveConfig<ScalarField = Fr>,
 {
     let (first, rest) = match query.split_first() {
         Some((first, rest)) => (*first, rest),
         None => return initial + param,
     };
-    initial + first + G::msm_bigint(rest, assignment) + param
+    initial + first + msm(rest, assignment) + param
 }
 
 /// How the assignment's values split by size, which decides the cost of the assignment MSMs:

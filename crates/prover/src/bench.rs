@@ -11,11 +11,15 @@ use crate::progress::{Progress, Recorder, Stage};
 use crate::sample::sample_block;
 use crate::staged::{assignment, prove_staged, scalar_profile, ConstraintMatrices, ScalarProfile};
 use crate::{dev_setup, prove, verify, ProverError};
+use ark_bn254::Bn254;
+use ark_ff::UniformRand;
+use ark_groth16::Groth16;
 use ark_std::rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::{Duration, Instant};
 use tern_circuit::block::BlockCircuit;
 use tern_circuit::witness::generate_witness;
+use tern_primitives::Fr;
 
 /// Why the benchmark stopped.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +51,9 @@ pub enum Phase {
     ProveStaged,
     /// A proof with stock `Groth16::prove` ([`crate::prove`]).
     ProveStock,
+    /// A proof with ark's `create_proof_with_reduction_and_matrices` on the reused matrices
+    /// (matrix reuse without this crate's MSM).
+    ProveArkMatrices,
 }
 
 /// What to run.
@@ -56,7 +63,7 @@ pub struct BenchOptions {
     pub capacity: usize,
     /// Seed of the dev setup and of the sample block.
     pub seed: u64,
-    /// Also prove with stock `Groth16::prove`, for comparison.
+    /// Also prove with stock `Groth16::prove` and with ark's matrix prover, for comparison.
     pub stock: bool,
 }
 
@@ -65,6 +72,10 @@ pub struct BenchOptions {
 pub struct Measured {
     /// Wall-clock time.
     pub time: Duration,
+    /// CPU time of the whole process (all threads, user and system) during the phase, where
+    /// `/proc` has it: on a busy machine wall-clock time includes waiting for other
+    /// processes, CPU time does not.
+    pub cpu: Option<Duration>,
     /// Peak resident memory during the phase (or, without reset, of the process so far), KiB.
     pub peak_kib: Option<u64>,
 }
@@ -100,6 +111,9 @@ pub struct BenchReport {
     pub stages: Vec<(Stage, Duration)>,
     /// Proving with stock `Groth16::prove`, if asked for.
     pub stock: Option<Measured>,
+    /// Proving with ark's `create_proof_with_reduction_and_matrices` on the reused matrices
+    /// (the assignment's synthesis included), if asked for.
+    pub ark_matrices: Option<Measured>,
     /// The sizes of the assignment's values (the witness, and the instance but the one).
     pub scalars: ScalarProfile,
 }
@@ -113,6 +127,12 @@ impl BenchReport {
     /// [`Self::constraints_per_second`] divided by the prover's threads.
     pub fn constraints_per_second_per_core(&self) -> f64 {
         self.constraints_per_second() / self.threads.max(1) as f64
+    }
+
+    /// Constraints proven per CPU-second with the matrices reused: what one core would
+    /// achieve with the machine to itself and perfect parallel scaling (an upper bound).
+    pub fn constraints_per_cpu_second(&self) -> Option<f64> {
+        self.staged.cpu.map(|cpu| self.constraints as f64 / cpu.as_secs_f64())
     }
 
     /// Transfers proven per second with the matrices reused.
@@ -130,6 +150,19 @@ pub fn peak_rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// CPU time the process has used so far (user and system, all threads), from
+/// `/proc/self/stat` in clock ticks of 10 ms (Linux's `USER_HZ` on x86-64).
+pub fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start at field 3; utime and
+    // stime are fields 14 and 15.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
 /// Resets the peak resident memory to the current one; false where that is not possible.
 pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
@@ -140,10 +173,12 @@ fn measure<T>(reset: bool, f: impl FnOnce() -> T) -> (T, Measured) {
     if reset {
         reset_peak_rss();
     }
+    let cpu0 = cpu_time();
     let t = Instant::now();
     let out = f();
     let time = t.elapsed();
-    (out, Measured { time, peak_kib: peak_rss_kib() })
+    let cpu = cpu_time().zip(cpu0).map(|(b, a)| b.saturating_sub(a));
+    (out, Measured { time, cpu, peak_kib: peak_rss_kib() })
 }
 
 /// Runs the benchmark: announces each [`Phase`] to `on_phase` and the staged proof's stages
@@ -188,6 +223,31 @@ pub fn run(
         return Err(BenchError::NotVerified("staged"));
     }
 
+    let ark_matrices = if options.stock {
+        on_phase(Phase::ProveArkMatrices);
+        let mut rng = ChaCha20Rng::seed_from_u64(options.seed);
+        let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+        let circuit = BlockCircuit::with_witness(witness.clone());
+        let (proof, measured) = measure(reset, || -> Result<_, ProverError> {
+            let full = assignment(&matrices, circuit)?;
+            Ok(Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+                &keys.pk,
+                r,
+                s,
+                matrices.abc(),
+                matrices.num_instance_variables,
+                matrices.num_constraints,
+                &full,
+            )?)
+        });
+        if !verify(&keys.vk, input, &proof?)? {
+            return Err(BenchError::NotVerified("ark matrix"));
+        }
+        Some(measured)
+    } else {
+        None
+    };
+
     let stock = if options.stock {
         on_phase(Phase::ProveStock);
         let mut rng = ChaCha20Rng::seed_from_u64(options.seed);
@@ -216,6 +276,7 @@ pub fn run(
         staged,
         stages: recorder.recorder.finished,
         stock,
+        ark_matrices,
         scalars,
     })
 }

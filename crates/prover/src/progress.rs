@@ -134,13 +134,15 @@ pub(crate) fn estimate(
     variables: usize,
     witnesses: usize,
 ) -> Vec<(Stage, u64)> {
-    // Reference costs per item (2 cores, see docs/performance.md), in nanoseconds. Assignment
-    // MSMs are mostly 0/1 scalars and cost far less per point than the dense `h` MSM.
-    const SYNTHESIS_PER_CONSTRAINT: f64 = 2_000.0;
-    const FFT_PER_BUTTERFLY: f64 = 25.0;
-    const DENSE_G1_PER_POINT: f64 = 3_500.0;
-    const SPARSE_G1_PER_POINT: f64 = 600.0;
-    const SPARSE_G2_PER_POINT: f64 = 1_800.0;
+    // Costs per item measured on the quiet reference machine (capacity 32, 2 cores), in
+    // nanoseconds. Two thirds of a witness's values are full-size field elements, so the
+    // assignment MSMs cost most of what the dense `h` MSM costs per point; G2 about 2.2 times
+    // G1.
+    const SYNTHESIS_PER_CONSTRAINT: f64 = 830.0;
+    const FFT_PER_BUTTERFLY: f64 = 15.0;
+    const DENSE_G1_PER_POINT: f64 = 2_500.0;
+    const SPARSE_G1_PER_POINT: f64 = 1_800.0;
+    const SPARSE_G2_PER_POINT: f64 = 4_000.0;
     let log = f64::from(domain.max(2).ilog2());
     let ms = |ns: f64| ((ns / 1e6).ceil() as u64).max(1);
     let (c, d, v, w) = (constraints as f64, domain as f64, variables as f64, witnesses as f64);

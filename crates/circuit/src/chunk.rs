@@ -11,7 +11,7 @@ use crate::util::{
     be_value, le_value, pow2, range_check, reversed, siblings, sum, witness, witness_bits_le, Cs,
 };
 use crate::witness::{ChunkWitness, UnitWitness};
-use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField};
+use ark_ff::{AdditiveGroup, Field, PrimeField};
 use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::eq::EqGadget;
@@ -135,16 +135,19 @@ fn add_all<'a>(xs: impl IntoIterator<Item = &'a Var>) -> Var {
 /// A packed float argument: its bits (most significant first, as in pubdata), decoded and
 /// checked canonical. Returns the value.
 fn float_arg(cs: &Cs, packed: &Var, format: FloatFormat) -> Result<Var, SynthesisError> {
-    let n = format.bits() as usize;
-    let value = packed.value().ok().map(|v| v.into_bigint());
-    let bits = (0..n)
-        .map(|i| {
-            Boolean::new_witness(cs.clone(), || Ok(value.is_some_and(|v| v.get_bit(n - 1 - i))))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let value = packed.value().map(low_u128).unwrap_or(0);
+    // Most significant first, as in pubdata.
+    let bits = reversed(&witness_bits_le(cs, value, format.bits() as usize)?);
     be_value(&bits)?.enforce_equal(packed)?;
     enforce_canonical(&bits, format)?;
     unpack_var(&bits, format)
+}
+
+/// The low 128 bits of a field element (the leaf inputs this slot decomposes are below 2⁸⁰;
+/// a larger witness only fails the decomposition's equality).
+fn low_u128(x: Fr) -> u128 {
+    let limbs = x.into_bigint().0;
+    u128::from(limbs[0]) | u128::from(limbs[1]) << 64
 }
 
 /// The constant root of an empty balance tree.
@@ -303,10 +306,7 @@ pub(crate) fn chunk_slot(
         + a(Arg::FeeTok) * add_all([&cpk, &sw2, &mint0, &tn0, &wn0]);
     u0.token.enforce_equal(&tok0)?;
 
-    let meta_value = w.units[0].fields[0].into_bigint();
-    let meta_bits = (0..64)
-        .map(|i| Boolean::new_witness(cs.clone(), || Ok(meta_value.get_bit(i))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let meta_bits = witness_bits_le(cs, low_u128(w.units[0].fields[0]), 64)?;
     let meta = &u0.f[0];
     le_value(&meta_bits)?.enforce_equal(meta)?;
     let nonce = le_value(&meta_bits[..32])?;
@@ -353,7 +353,9 @@ pub(crate) fn chunk_slot(
     let creates = &deposit * &is_new;
     zero_if(&(meta + pkh), &creates)?;
     zero_if(&(&balances_before - &empty), &creates)?;
-    nonzero_if(&a(Arg::Addr0), &(&deposit + &to_new))?;
+    // Deposits, new accounts and withdrawals never name the zero address (funds sent there
+    // are lost).
+    nonzero_if(&a(Arg::Addr0), &add_all([&deposit, &to_new, &withdraw, &wn0]))?;
     // FullExit: the whole balance if the requester owns the account, else nothing.
     zero_if(&(&amount - &owner_match * &u0.balance), &full_exit)?;
     // ChangePubKey: the pubdata's address and nonce are the account's.
@@ -407,13 +409,9 @@ pub(crate) fn chunk_slot(
     zero_if(&e_before, &not_nft)?;
     zero_if(&e_after, &not_nft)?;
     // The NFT leaf's first input: owner (24 bits) and the rest (creator id, serial).
-    let f0_value = w.units[1].fields[0].into_bigint();
-    let owner_bits = (0..24)
-        .map(|i| Boolean::new_witness(cs.clone(), || Ok(f0_value.get_bit(i))))
-        .collect::<Result<Vec<_>, _>>()?;
-    let rest_bits = (24..80)
-        .map(|i| Boolean::new_witness(cs.clone(), || Ok(f0_value.get_bit(i))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let f0_value = low_u128(w.units[1].fields[0]);
+    let owner_bits = witness_bits_le(cs, f0_value, 24)?;
+    let rest_bits = witness_bits_le(cs, f0_value >> 24, 56)?;
     let owner = le_value(&owner_bits)?;
     (&owner + le_value(&rest_bits)? * pow2(24)).enforce_equal(f0)?;
 

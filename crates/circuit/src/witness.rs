@@ -331,19 +331,6 @@ impl BlockWitness {
     }
 }
 
-/// The leaf inputs of an NFT (`Nft::leaf`).
-fn nft_fields(nft: &Nft) -> [Fr; 4] {
-    let meta = u128::from(nft.owner.0)
-        | (u128::from(nft.info.creator_id.0) << 24)
-        | (u128::from(nft.info.serial) << 48);
-    [
-        Fr::from(meta),
-        fr_from_be_short(nft.info.creator_address.as_slice()),
-        fr_from_be_short(&nft.info.content_hash[..16]),
-        fr_from_be_short(&nft.info.content_hash[16..]),
-    ]
-}
-
 /// Generates the witness of `block` from the state before it.
 ///
 /// `txs` are the signed transactions behind the block's L2 operations, in operation order
@@ -517,7 +504,7 @@ impl Replay {
         let nft = self.state.nft(id).cloned();
         Ok(UnitWitness {
             index: id.0,
-            fields: nft.as_ref().map(nft_fields).unwrap_or([Fr::ZERO; 4]),
+            fields: nft.as_ref().map(Nft::leaf_inputs).unwrap_or([Fr::ZERO; 4]),
             path,
             empty_before: nft.is_none(),
             empty_after: nft.is_none(),

@@ -342,3 +342,20 @@ fn deposit_credits_the_named_account() {
     );
     refuses(&p.witness, |w| w.chunks[0].units[0] = other.witness.chunks[0].units[0].clone());
 }
+
+#[test]
+fn withdrawals_never_go_to_the_zero_address() {
+    let p = prove(4, &[], |w, _| {
+        let to = w[2].address;
+        vec![w[1].withdraw(to, T1, UNIT, FEE).expect("sign")]
+    });
+    assert!(satisfied(p.witness.clone()));
+    // The same withdrawal, signed to the zero address (native execution refuses it).
+    let mut w1 = chain().wallets[1].clone();
+    let tx = w1.withdraw(tern_primitives::Address::ZERO, T1, UNIT, FEE).expect("sign");
+    let Op::Withdraw(op) = &p.block.ops[0] else { panic!("a withdrawal") };
+    let mut zero = op.clone();
+    zero.to = tern_primitives::Address::ZERO;
+    let w = unchecked(&p.block, vec![Op::Withdraw(zero)], &[tx]);
+    assert!(!satisfied(open(w)));
+}

@@ -67,17 +67,22 @@ pub struct Nft {
 }
 
 impl Nft {
-    /// The NFT leaf:
-    /// `Poseidon(owner + 2^24·creator_id + 2^48·serial, creator_address, content[0..16], content[16..32])`.
+    /// The NFT leaf: `Poseidon` of [`Nft::leaf_inputs`].
     pub fn leaf(&self) -> Fr {
+        poseidon::hash(self.leaf_inputs())
+    }
+
+    /// The leaf's four inputs, which the circuit also reads:
+    /// `[owner + 2^24·creator_id + 2^48·serial, creator_address, content[0..16], content[16..32]]`.
+    pub fn leaf_inputs(&self) -> [Fr; 4] {
         let meta = u128::from(self.owner.0)
             | (u128::from(self.info.creator_id.0) << 24)
             | (u128::from(self.info.serial) << 48);
-        poseidon::hash([
+        [
             Fr::from(meta),
             fr_from_be_short(self.info.creator_address.as_slice()),
             fr_from_be_short(&self.info.content_hash[..16]),
             fr_from_be_short(&self.info.content_hash[16..]),
-        ])
+        ]
     }
 }

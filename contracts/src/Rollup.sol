@@ -142,6 +142,7 @@ contract Rollup {
     error ZeroAmount();
     error DepositCapExceeded(uint16 tokenId);
     error NothingReceived(address token);
+    error TokenBalanceShrank(address token, uint256 owed, uint256 held);
     error AccountIdOutOfRange(uint32 accountId);
     error NftIdOutOfRange(uint32 nftId);
     error VerifierAlreadySet(uint32 chunks);
@@ -227,6 +228,10 @@ contract Rollup {
     mapping(uint16 => bool) public depositsPaused;
     /// Lifetime deposits per token, capped at 2^128 - 1 so no L2 balance can overflow.
     mapping(uint16 => uint256) public totalDeposited;
+    /// What the rollup owes its users of each ERC-20: received by deposits, less paid out by
+    /// withdrawals. If the contract's token balance ever falls below it, the token rebased down
+    /// (or was drained by its own logic) and further deposits are refused.
+    mapping(uint16 => uint256) public tokenReserves;
 
     /// Block verifier per capacity (chunks), and the exit-proof verifier.
     mapping(uint32 => IGroth16Verifier) public verifiers;
@@ -410,10 +415,15 @@ contract Rollup {
         if (depositsPaused[id]) revert DepositsPaused(id);
         if (amount == 0) revert ZeroAmount();
         uint256 before = IERC20(token).balanceOf(address(this));
+        // A balance below what is owed means the token rebased down: crediting new deposits
+        // would promise more than the contract can pay out, so they are refused.
+        uint256 owed = tokenReserves[id];
+        if (before < owed) revert TokenBalanceShrank(token, owed, before);
         _safeTransferFrom(token, msg.sender, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - before;
         if (received == 0) revert NothingReceived(token);
         if (received > type(uint128).max) revert DepositCapExceeded(id);
+        tokenReserves[id] = owed + received;
         _deposit(id, uint128(received), to, received);
     }
 
@@ -782,6 +792,7 @@ contract Rollup {
             (bool ok,) = owner.call{value: amount}("");
             if (!ok) revert EthTransferFailed();
         } else {
+            tokenReserves[tokenId] -= amount;
             _safeTransfer(tokenAddresses[tokenId], owner, amount);
         }
         emit Withdrawal(owner, tokenId, amount);

@@ -52,6 +52,59 @@ contract FeeOnTransferERC20 is TestERC20 {
     }
 }
 
+/// @title Test helper: an ERC-20 whose transferFrom reports success but moves nothing
+contract NoopERC20 is TestERC20 {
+    function transferFrom(address, address, uint256) external pure override returns (bool) {
+        return true;
+    }
+}
+
+/// @title Test helper: a rebasing ERC-20 (balances are shares times a scale the owner moves)
+contract RebasingERC20 {
+    uint256 internal constant ONE = 1e18;
+    mapping(address => uint256) internal shares;
+    mapping(address => mapping(address => uint256)) public allowance;
+    /// balance = shares * scale / 1e18
+    uint256 public scale = ONE;
+
+    function rebase(uint256 newScale) external {
+        scale = newScale;
+    }
+
+    function balanceOf(address owner) external view returns (uint256) {
+        return shares[owner] * scale / ONE;
+    }
+
+    function mint(address to, uint256 amount) external {
+        shares[to] += amount * ONE / scale;
+    }
+
+    function approve(address spender, uint256 amount) external returns (bool) {
+        allowance[msg.sender][spender] = amount;
+        return true;
+    }
+
+    function transfer(address to, uint256 amount) external returns (bool) {
+        _move(msg.sender, to, amount);
+        return true;
+    }
+
+    function transferFrom(address from, address to, uint256 amount) external returns (bool) {
+        uint256 allowed = allowance[from][msg.sender];
+        require(allowed >= amount, "allowance");
+        allowance[from][msg.sender] = allowed - amount;
+        _move(from, to, amount);
+        return true;
+    }
+
+    function _move(address from, address to, uint256 amount) internal {
+        uint256 moved = amount * ONE / scale;
+        require(shares[from] >= moved, "balance");
+        shares[from] -= moved;
+        shares[to] += moved;
+    }
+}
+
 /// @title Test helper: an ERC-20 whose transfers return false instead of reverting
 contract FalseReturningERC20 is TestERC20 {
     function transfer(address, uint256) external pure override returns (bool) {
@@ -97,6 +150,10 @@ contract ReentrantReceiver {
     IRollupWithdraw public rollup;
     uint128 public amount;
     uint256 public reentries;
+    /// When set, the re-entry's revert is recorded in `lastRevert` instead of propagated, so
+    /// the outer withdrawal completes and the guard's own error can be inspected.
+    bool public swallow;
+    bytes public lastRevert;
 
     constructor(IRollupWithdraw rollup_) {
         rollup = rollup_;
@@ -107,8 +164,18 @@ contract ReentrantReceiver {
         rollup.withdrawPendingBalance(payable(address(this)), 0, amount_);
     }
 
+    function setSwallow(bool swallow_) external {
+        swallow = swallow_;
+    }
+
     receive() external payable {
         reentries += 1;
+        if (swallow) {
+            (bool ok, bytes memory ret) =
+                address(rollup).call(abi.encodeCall(IRollupWithdraw.withdrawPendingBalance, (payable(address(this)), 0, amount)));
+            if (!ok) lastRevert = ret;
+            return;
+        }
         // Propagates the guard's revert, which fails the outer ETH transfer.
         rollup.withdrawPendingBalance(payable(address(this)), 0, amount);
     }

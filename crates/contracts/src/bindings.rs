@@ -44,6 +44,16 @@ pub mod test_helpers {
     );
     alloy_sol_types::sol!(
         #[derive(Debug, PartialEq, Eq)]
+        NoopERC20,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/NoopERC20.json")
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        RebasingERC20,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/RebasingERC20.json")
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
         FalseReturningERC20,
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/FalseReturningERC20.json")
     );

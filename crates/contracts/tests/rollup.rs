@@ -6,10 +6,10 @@
 //! in `verifier.rs` and `block_proof.rs`.
 
 use alloy_primitives::{address, Address, Bytes, U256};
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::{SolCall, SolError, SolEvent};
 use tern_contracts::bindings::test_helpers::{
-    FalseReturningERC20, FeeOnTransferERC20, MockVerifier, NftReceiver, ReentrantERC20,
-    ReentrantReceiver, TestERC20,
+    FalseReturningERC20, FeeOnTransferERC20, MockVerifier, NftReceiver, NoopERC20, RebasingERC20,
+    ReentrantERC20, ReentrantReceiver, TestERC20,
 };
 use tern_contracts::bindings::NftFactory;
 use tern_contracts::bindings::Rollup::{self, RollupErrors, StoredBlockInfo};
@@ -458,6 +458,78 @@ fn fee_on_transfer_tokens_credit_what_arrived() {
     assert_eq!(u128::from_be_bytes(ev.data[3..19].try_into().expect("16 bytes")), 990);
     assert_eq!(u16::from_be_bytes([ev.data[1], ev.data[2]]), id);
     assert_eq!(fx.view(&Rollup::totalDepositedCall(id)), U256::from(990));
+    assert_eq!(fx.view(&Rollup::tokenReservesCall(id)), U256::from(990));
+}
+
+/// Lists `token` (deployed by the test), mints `amount` to `owner` and approves the rollup.
+fn list_and_fund(fx: &mut Fx, token: Address, owner: Address, amount: u128) -> u16 {
+    let id = fx.gov(&Rollup::addTokenCall { token }).expect("list").ret;
+    fx.evm
+        .transact(
+            GOV,
+            token,
+            U256::ZERO,
+            &TestERC20::mintCall { to: owner, amount: U256::from(amount) },
+        )
+        .expect("mint");
+    fx.evm
+        .transact(
+            owner,
+            token,
+            U256::ZERO,
+            &TestERC20::approveCall { spender: fx.rollup, amount: U256::MAX },
+        )
+        .expect("approve");
+    id
+}
+
+#[test]
+fn a_token_that_moves_nothing_is_refused() {
+    let mut fx = Fx::new();
+    let a = fx.wallets[0].address;
+    let (noop, _) = fx.evm.deploy(GOV, NoopERC20::BYTECODE.clone()).expect("deploy");
+    let id = list_and_fund(&mut fx, noop, a, 1000);
+    let e =
+        fx.send(a, &Rollup::depositERC20Call { token: noop, amount: 1000, to: a }).expect_err("0");
+    assert!(matches!(err(e), RollupErrors::NothingReceived(_)));
+    assert_eq!(fx.view(&Rollup::totalOpenPriorityRequestsCall {}), 0);
+    assert_eq!(fx.view(&Rollup::tokenReservesCall(id)), U256::ZERO);
+}
+
+#[test]
+fn rebasing_tokens_are_refused_once_their_balance_shrinks() {
+    let mut fx = Fx::new();
+    let a = fx.wallets[0].address;
+    let (reb, _) = fx.evm.deploy(GOV, RebasingERC20::BYTECODE.clone()).expect("deploy");
+    let id = list_and_fund(&mut fx, reb, a, 10_000);
+    let deposit = Rollup::depositERC20Call { token: reb, amount: 1000, to: a };
+    fx.send(a, &deposit).expect("deposit");
+    assert_eq!(fx.view(&Rollup::tokenReservesCall(id)), U256::from(1000));
+    let scale = |fx: &mut Fx, per_mille: u64| {
+        let call = RebasingERC20::rebaseCall {
+            newScale: U256::from(per_mille) * U256::from(10u64.pow(15)),
+        };
+        fx.evm.transact(GOV, reb, U256::ZERO, &call).expect("rebase");
+    };
+    // Up 25%: the surplus is nobody's, and deposits still credit exactly what arrived.
+    scale(&mut fx, 1250);
+    let r = fx.send(a, &deposit).expect("deposit after an upward rebase");
+    let ev = &events::<Rollup::NewPriorityRequest>(&r)[0];
+    assert_eq!(u128::from_be_bytes(ev.data[3..19].try_into().expect("16 bytes")), 1000);
+    assert_eq!(fx.view(&Rollup::tokenReservesCall(id)), U256::from(2000));
+    // Down to half: the contract holds 900 against 2,000 owed, and new deposits are refused
+    // with both figures, leaving the queue as it was.
+    scale(&mut fx, 500);
+    let queued = fx.view(&Rollup::totalOpenPriorityRequestsCall {});
+    let e = fx.send(a, &deposit).expect_err("shrunk");
+    match err(e) {
+        RollupErrors::TokenBalanceShrank(x) => {
+            assert_eq!((x.token, x.owed, x.held), (reb, U256::from(2000), U256::from(900)));
+        }
+        other => panic!("expected TokenBalanceShrank, got {other:?}"),
+    }
+    assert_eq!(fx.view(&Rollup::totalOpenPriorityRequestsCall {}), queued);
+    assert_eq!(fx.view(&Rollup::tokenReservesCall(id)), U256::from(2000));
 }
 
 #[test]
@@ -565,9 +637,12 @@ fn full_lifecycle_deposit_to_withdrawal() {
         fx.evm.call(STRANGER, token, &TestERC20::balanceOfCall(who)).expect("bal").ret
     };
     let before = bal(&mut fx, a);
+    let owed = fx.view(&Rollup::tokenReservesCall(1));
+    assert_eq!(owed, U256::from(30 * UNIT), "three wallets deposited 10 T1 each");
     fx.send(a, &Rollup::withdrawPendingBalanceCall { owner: a, tokenId: 1, amount: 10 * UNIT })
         .expect("withdraw T1");
     assert_eq!(bal(&mut fx, a) - before, U256::from(10 * UNIT));
+    assert_eq!(fx.view(&Rollup::tokenReservesCall(1)), owed - U256::from(10 * UNIT));
     assert_eq!(fx.view(&Rollup::pendingBalancesCall { _0: a, _1: 1 }), 0);
     // Nothing left: the second claim reverts.
     let e = fx
@@ -940,6 +1015,45 @@ fn reentrant_eth_receiver_gets_nothing() {
     assert_eq!(fx.evm.balance(attacker), U256::ZERO);
     assert_eq!(fx.evm.balance(fx.rollup), held);
     assert_eq!(fx.view(&Rollup::pendingBalancesCall { _0: attacker, _1: 0 }), UNIT);
+}
+
+#[test]
+fn reentrant_withdrawal_meets_the_guard() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let args = ReentrantReceiver::constructorCall { rollup_: fx.rollup };
+    let (attacker, _) =
+        fx.evm.deploy_with(STRANGER, &ReentrantReceiver::BYTECODE, &args).expect("attacker");
+    credit_eth(&mut fx, attacker, UNIT);
+    // The attacker swallows its re-entry's revert, so the outer withdrawal completes and the
+    // guard's error is kept for inspection.
+    fx.evm
+        .transact(
+            STRANGER,
+            attacker,
+            U256::ZERO,
+            &ReentrantReceiver::setSwallowCall { swallow_: true },
+        )
+        .expect("arm");
+    fx.evm
+        .transact(
+            STRANGER,
+            attacker,
+            U256::ZERO,
+            &ReentrantReceiver::attackCall { amount_: UNIT / 4 },
+        )
+        .expect("the outer withdrawal goes through");
+    let view = |fx: &mut Fx, call: &ReentrantReceiver::lastRevertCall| {
+        fx.evm.call(STRANGER, attacker, call).expect("view").ret
+    };
+    let data = view(&mut fx, &ReentrantReceiver::lastRevertCall {});
+    assert_eq!(data.as_ref(), Rollup::Reentrancy {}.abi_encode().as_slice(), "the guard's error");
+    let reentries =
+        fx.evm.call(STRANGER, attacker, &ReentrantReceiver::reentriesCall {}).expect("v").ret;
+    assert_eq!(reentries, U256::from(1));
+    // Paid once, not twice.
+    assert_eq!(fx.evm.balance(attacker), U256::from(UNIT / 4));
+    assert_eq!(fx.view(&Rollup::pendingBalancesCall { _0: attacker, _1: 0 }), UNIT - UNIT / 4);
 }
 
 #[test]

@@ -527,10 +527,18 @@ contract Rollup {
     }
 
     /// Visits every operation whose first chunk is marked in the onchain bitmap.
+    /// Most chunks are transfers, whose bits are 0: the bitmap is read a byte (eight chunks) at
+    /// a time and only set bits cost more. A set bit past the last chunk fails as
+    /// `OperationOutOfBounds`.
     function _walkOnchainOps(CommitBlockInfo calldata b, uint256 chunks, Cursor memory c) internal view {
-        for (uint256 chunk = 0; chunk < chunks; ++chunk) {
-            if (uint8(b.onchainBitmap[chunk >> 3]) & (0x80 >> (chunk & 7)) == 0) continue;
-            _commitOp(b, chunk, chunks, c);
+        bytes calldata bitmap = b.onchainBitmap;
+        uint256 bytes_ = bitmap.length;
+        for (uint256 i = 0; i < bytes_; ++i) {
+            uint256 bits = uint8(bitmap[i]);
+            if (bits == 0) continue;
+            for (uint256 j = 0; j < 8; ++j) {
+                if (bits & (0x80 >> j) != 0) _commitOp(b, i * 8 + j, chunks, c);
+            }
         }
         if (c.authIndex != b.changePubKeyAuth.length) revert ChangePubKeyAuthUnused(b.changePubKeyAuth.length);
     }

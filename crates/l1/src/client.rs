@@ -1,11 +1,13 @@
 //! The narrow seam between the node and L1: the [`L1Client`] trait.
 //!
 //! It holds what the node and the wallet tools do with the rollup contract once it is deployed:
-//! deposits and full-exit requests, the block lifecycle (commit, prove, execute, revert),
-//! claiming pending balances, the exodus calls, and reading the contract's events over a block
-//! range. Block arguments are the contract's own types (`tern_contracts::bindings::Rollup`),
-//! which `tern_contracts::rollup` builds from a native `tern_types::Block`. Deployment and
-//! governance are not part of the seam; [`crate::RpcL1`] has them as inherent methods.
+//! deposits and full-exit requests (of a token or an NFT), the block lifecycle (commit, prove,
+//! execute, revert), claiming pending balances and pending NFTs (minted on L1 as ERC-721 by the
+//! rollup's NFT factory), the exodus calls for tokens and NFTs, and reading the contract's
+//! events over a block range. Block arguments are the contract's own types
+//! (`tern_contracts::bindings::Rollup`), which `tern_contracts::rollup` builds from a native
+//! `tern_types::Block`. Deployment and governance are not part of the seam; [`crate::RpcL1`]
+//! has them as inherent methods.
 //!
 //! [`crate::RpcL1`] implements it over JSON-RPC; a node's tests can implement it in memory.
 
@@ -14,6 +16,7 @@ use crate::events::L1Event;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use std::future::Future;
 use tern_contracts::bindings::Rollup::{CommitBlockInfo, ExecuteBlockInfo, StoredBlockInfo};
+use tern_types::op::NftInfo;
 use tern_types::{AccountId, NftId, TokenId};
 
 /// A mined, successful transaction.
@@ -43,6 +46,32 @@ pub struct ExodusClaim {
     pub amount: u128,
     /// The exit proof, encoded for the verifier (`tern_contracts::verifier::encode_proof`).
     pub proof: [U256; 8],
+}
+
+/// An NFT exit in exodus mode: an NFT that the last executed root shows owned by an account,
+/// with its L2 identity, and the NFT exit proof for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NftExodusClaim {
+    /// The account that owns the NFT.
+    pub account_id: AccountId,
+    /// The NFT.
+    pub nft_id: NftId,
+    /// The account's L1 owner, who gets the NFT.
+    pub owner: Address,
+    /// The NFT's identity fixed at mint (creator, serial, content hash), as the state holds it.
+    pub info: NftInfo,
+    /// The NFT exit proof, encoded for the verifier (`tern_contracts::verifier::encode_proof`).
+    pub proof: [U256; 8],
+}
+
+/// An NFT withdrawn from L2 (by WithdrawNFT, FullExitNFT or an NFT exodus exit) that waits in
+/// the rollup's `pendingNfts` to be minted on L1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingNft {
+    /// Who gets the ERC-721.
+    pub owner: Address,
+    /// The L2 identity the factory records with it (its `origins`).
+    pub info: NftInfo,
 }
 
 /// Result of an L1 call.
@@ -130,6 +159,21 @@ pub trait L1Client: Send + Sync {
         token: TokenId,
     ) -> impl Future<Output = L1Result<u128>> + Send;
 
+    /// `withdrawPendingNFT(nftId)`: mints the pending NFT as an ERC-721 (token id = `nft_id`)
+    /// to its owner through the rollup's NFT factory. Anyone may call it; the token always goes
+    /// to the owner.
+    fn withdraw_pending_nft(
+        &self,
+        nft_id: NftId,
+    ) -> impl Future<Output = L1Result<TxOutcome>> + Send;
+
+    /// `pendingNfts(nftId)`: the withdrawn NFT waiting to be minted, `None` if there is none
+    /// (never withdrawn, or already minted).
+    fn pending_nft(
+        &self,
+        nft_id: NftId,
+    ) -> impl Future<Output = L1Result<Option<PendingNft>>> + Send;
+
     /// `activateExodusMode()`.
     fn activate_exodus_mode(&self) -> impl Future<Output = L1Result<TxOutcome>> + Send;
 
@@ -137,6 +181,12 @@ pub trait L1Client: Send + Sync {
     fn perform_exodus(
         &self,
         claim: &ExodusClaim,
+    ) -> impl Future<Output = L1Result<TxOutcome>> + Send;
+
+    /// `performExodusNFT(...)` with an NFT exit proof; the NFT becomes pending for its owner.
+    fn perform_exodus_nft(
+        &self,
+        claim: &NftExodusClaim,
     ) -> impl Future<Output = L1Result<TxOutcome>> + Send;
 
     /// `cancelOutstandingDepositsForExodusMode(requestsData)`: the next unexecuted requests'

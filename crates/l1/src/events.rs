@@ -90,14 +90,15 @@ pub enum L1EventKind {
         /// The amount.
         amount: u128,
     },
-    /// `PendingNftCredited`.
+    /// `PendingNftCredited`: an executed WithdrawNFT or FullExitNFT, or an NFT exodus exit,
+    /// that anyone can now mint to the owner (`withdrawPendingNFT`).
     PendingNftCredited {
         /// The NFT.
         nft_id: NftId,
         /// Its L1 owner.
         owner: Address,
     },
-    /// `NftWithdrawn`.
+    /// `NftWithdrawn`: a pending NFT minted on L1 by the NFT factory.
     NftWithdrawn {
         /// The NFT.
         nft_id: NftId,
@@ -116,6 +117,15 @@ pub enum L1EventKind {
         token: TokenId,
         /// The exited balance.
         amount: u128,
+    },
+    /// `ExodusNftExit`: an NFT left with an NFT exit proof (it is now pending for its owner).
+    ExodusNftExit {
+        /// The account that owned it.
+        account_id: AccountId,
+        /// Its L1 owner.
+        owner: Address,
+        /// The NFT.
+        nft_id: NftId,
     },
     /// `DepositRefunded`: an unprocessed deposit returned in exodus mode.
     DepositRefunded {
@@ -147,6 +157,16 @@ pub enum L1EventKind {
         /// The block capacity.
         chunks: u32,
         /// The verifier contract.
+        verifier: Address,
+    },
+    /// `NftFactorySet`.
+    NftFactorySet {
+        /// The factory that mints withdrawn NFTs.
+        factory: Address,
+    },
+    /// `NftExitVerifierSet`.
+    NftExitVerifierSet {
+        /// The verifier of NFT exit proofs.
         verifier: Address,
     },
     /// `ValidatorSet`.
@@ -243,6 +263,13 @@ pub fn decode_log(log: &Log) -> Result<Option<L1EventKind>, L1Error> {
             token: TokenId(e.tokenId),
             amount: e.amount,
         }
+    } else if topic0 == R::ExodusNftExit::SIGNATURE_HASH {
+        let e = decode::<R::ExodusNftExit>(log)?;
+        L1EventKind::ExodusNftExit {
+            account_id: AccountId(e.accountId),
+            owner: e.owner,
+            nft_id: NftId(e.nftId),
+        }
     } else if topic0 == R::DepositRefunded::SIGNATURE_HASH {
         let e = decode::<R::DepositRefunded>(log)?;
         L1EventKind::DepositRefunded {
@@ -260,6 +287,10 @@ pub fn decode_log(log: &Log) -> Result<Option<L1EventKind>, L1Error> {
     } else if topic0 == R::VerifierSet::SIGNATURE_HASH {
         let e = decode::<R::VerifierSet>(log)?;
         L1EventKind::VerifierSet { chunks: e.chunks, verifier: e.verifier }
+    } else if topic0 == R::NftFactorySet::SIGNATURE_HASH {
+        L1EventKind::NftFactorySet { factory: decode::<R::NftFactorySet>(log)?.factory }
+    } else if topic0 == R::NftExitVerifierSet::SIGNATURE_HASH {
+        L1EventKind::NftExitVerifierSet { verifier: decode::<R::NftExitVerifierSet>(log)?.verifier }
     } else if topic0 == R::ValidatorSet::SIGNATURE_HASH {
         let e = decode::<R::ValidatorSet>(log)?;
         L1EventKind::ValidatorSet { validator: e.validator, active: e.active }

@@ -1,13 +1,21 @@
 //! [`RpcL1`]: the [`L1Client`] over an Ethereum JSON-RPC endpoint (alloy, HTTP) with a local
 //! signer, plus deployment and governance.
 //!
+//! [`RpcL1::deploy`] sets up a complete rollup from the committed artifacts: the token exit
+//! verifier, the rollup, one block verifier per capacity, the default `NftFactory` (the ERC-721
+//! that withdrawn NFTs are minted on), the NFT exit verifier when its key is given, and the
+//! validators, with the gas of every step. The [`L1Client`] calls cover both the token path
+//! (deposits, full exits, pending balances, `performExodus`) and the NFT path (NFT full exits,
+//! pending NFTs minted through the factory, `performExodusNFT`).
+//!
 //! Transactions are filled by alloy (gas estimate and EIP-1559 fees, the pending nonce fetched
-//! from the node each time, chain id) and signed by the local wallet; each call waits for its receipt. A revert found while
-//! estimating gas comes back as [`L1Error::Revert`] with the contract's custom error decoded.
+//! from the node each time, chain id) and signed by the local wallet; each call waits for its
+//! receipt. A revert found while estimating gas comes back as [`L1Error::Revert`] with the
+//! contract's custom error decoded.
 //! The endpoint is plain HTTP (no TLS stack is built in): a local node, or a TLS-terminating
 //! proxy in front of a remote one.
 
-use crate::client::{ExodusClaim, L1Client, L1Result, TxOutcome};
+use crate::client::{ExodusClaim, L1Client, L1Result, NftExodusClaim, PendingNft, TxOutcome};
 use crate::error::{revert_reason, L1Error};
 use crate::events::{decode_log, L1Event};
 use alloy_network::{EthereumWallet, TransactionBuilder};
@@ -22,11 +30,12 @@ use alloy_transport::TransportError;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
 use std::time::Duration;
-use tern_contracts::bindings::Groth16Verifier;
 use tern_contracts::bindings::Rollup::{self, CommitBlockInfo, ExecuteBlockInfo, StoredBlockInfo};
+use tern_contracts::bindings::{Groth16Verifier, NftFactory};
 use tern_contracts::rollup::root_bytes;
 use tern_contracts::verifier::constructor_args;
 use tern_primitives::Fr;
+use tern_types::op::NftInfo;
 use tern_types::{AccountId, NftId, TokenId};
 
 /// How long a transaction may take to be mined before the client gives up on its receipt.
@@ -49,7 +58,7 @@ alloy_sol_types::sol! {
 }
 
 /// What to deploy: the rollup with its genesis root, one block verifier per capacity, the exit
-/// verifier, and the validators.
+/// verifiers, and the validators. The default `NftFactory` is always deployed with it.
 #[derive(Clone, Debug)]
 pub struct DeployConfig {
     /// The state root of block 0.
@@ -57,8 +66,12 @@ pub struct DeployConfig {
     /// `(capacity, verifying key)` of each block circuit; each gets a `Groth16Verifier` and
     /// `setVerifier`.
     pub block_verifiers: Vec<(u32, VerifyingKey<Bn254>)>,
-    /// The exit circuit's verifying key (exodus mode).
+    /// The token exit circuit's verifying key (exodus mode).
     pub exit_vk: VerifyingKey<Bn254>,
+    /// The NFT exit circuit's verifying key (`performExodusNFT`). `None` deploys no NFT exit
+    /// verifier: the rollup then refuses NFT exits (`NftExitVerifierNotSet`) until the governor
+    /// sets one ([`RpcL1::set_nft_exit_verifier`]), which it can do once.
+    pub nft_exit_vk: Option<VerifyingKey<Bn254>>,
     /// Seconds until an unserved priority request allows exodus mode.
     pub priority_expiration: u64,
     /// Accounts allowed to commit and revert blocks.
@@ -72,8 +85,12 @@ pub struct Deployment {
     pub rollup: Address,
     /// `(capacity, verifier)` per block circuit.
     pub block_verifiers: Vec<(u32, Address)>,
-    /// The exit verifier.
+    /// The token exit verifier.
     pub exit_verifier: Address,
+    /// The `NftFactory` that mints withdrawn NFTs as ERC-721 (set on the rollup).
+    pub nft_factory: Address,
+    /// The NFT exit verifier (set on the rollup), if [`DeployConfig::nft_exit_vk`] was given.
+    pub nft_exit_verifier: Option<Address>,
     /// The L1 block of the rollup's deployment: scan events from here.
     pub block_number: u64,
     /// Gas of every deployment and set-up transaction, by name.
@@ -123,9 +140,11 @@ impl RpcL1 {
         &self.provider
     }
 
-    /// Deploys `config` with this client's signer as governor: the block verifiers, the exit
-    /// verifier, the rollup, then `setVerifier` per capacity and `setValidator` per validator.
-    /// Returns a client for the new rollup and where everything is.
+    /// Deploys `config` with this client's signer as governor: the exit verifier, the rollup,
+    /// a block verifier and `setVerifier` per capacity, the `NftFactory` for this rollup and
+    /// `setNftFactory`, the NFT exit verifier and `setNftExitVerifier` (if its key is given),
+    /// and `setValidator` per validator. Returns a client for the new rollup and where
+    /// everything is.
     pub async fn deploy(&self, config: &DeployConfig) -> Result<(Self, Deployment), L1Error> {
         let mut gas = Vec::new();
         let exit_args = constructor_args(&config.exit_vk)?;
@@ -153,11 +172,43 @@ impl RpcL1 {
             gas.push((format!("setVerifier (capacity {chunks})"), r.gas_used));
             block_verifiers.push((*chunks, verifier));
         }
+        // The factory's minter is fixed at construction, so it can only follow the rollup.
+        let args = NftFactory::constructorCall { rollup_: rollup };
+        let (nft_factory, r) =
+            self.deploy_contract("NftFactory", &NftFactory::BYTECODE, &args).await?;
+        gas.push(("deploy NftFactory".to_owned(), r.gas_used));
+        let r = client.set_nft_factory(nft_factory).await?;
+        gas.push(("setNftFactory".to_owned(), r.gas_used));
+        let nft_exit_verifier = match &config.nft_exit_vk {
+            Some(vk) => {
+                let args = constructor_args(vk)?;
+                let (verifier, r) = self
+                    .deploy_contract(
+                        "Groth16Verifier (NFT exit)",
+                        &Groth16Verifier::BYTECODE,
+                        &args,
+                    )
+                    .await?;
+                gas.push(("deploy NFT exit verifier".to_owned(), r.gas_used));
+                let r = client.set_nft_exit_verifier(verifier).await?;
+                gas.push(("setNftExitVerifier".to_owned(), r.gas_used));
+                Some(verifier)
+            }
+            None => None,
+        };
         for v in &config.validators {
             let r = client.set_validator(*v, true).await?;
             gas.push(("setValidator".to_owned(), r.gas_used));
         }
-        let deployment = Deployment { rollup, block_verifiers, exit_verifier, block_number, gas };
+        let deployment = Deployment {
+            rollup,
+            block_verifiers,
+            exit_verifier,
+            nft_factory,
+            nft_exit_verifier,
+            block_number,
+            gas,
+        };
         Ok((client, deployment))
     }
 
@@ -241,6 +292,21 @@ impl RpcL1 {
     /// `setVerifier(chunks, verifier)` (governor).
     pub async fn set_verifier(&self, chunks: u32, verifier: Address) -> L1Result<TxOutcome> {
         self.rollup_tx(&Rollup::setVerifierCall { chunks, verifier }).await
+    }
+
+    /// `setNftFactory(factory)` (governor; once).
+    pub async fn set_nft_factory(&self, factory: Address) -> L1Result<TxOutcome> {
+        self.rollup_tx(&Rollup::setNftFactoryCall { factory }).await
+    }
+
+    /// `setNftExitVerifier(verifier)` (governor; once).
+    pub async fn set_nft_exit_verifier(&self, verifier: Address) -> L1Result<TxOutcome> {
+        self.rollup_tx(&Rollup::setNftExitVerifierCall { verifier }).await
+    }
+
+    /// `nftFactory()`: the ERC-721 that withdrawn NFTs are minted on (zero before it is set).
+    pub async fn nft_factory(&self) -> L1Result<Address> {
+        self.view(self.rollup, &Rollup::nftFactoryCall {}).await
     }
 
     /// `addToken(token)` (governor); returns the new token id.
@@ -349,6 +415,17 @@ impl RpcL1 {
     }
 }
 
+/// The contract's `PendingNft` record of NFT `info` owned by `owner` on L1.
+fn pending_nft_record(owner: Address, info: &NftInfo) -> Rollup::PendingNft {
+    Rollup::PendingNft {
+        owner,
+        creatorId: info.creator_id.0,
+        creatorAddress: info.creator_address,
+        serial: info.serial,
+        contentHash: info.content_hash.into(),
+    }
+}
+
 /// A transport error as an [`L1Error`]: a revert (with its data) when the node reports one.
 fn rpc_error(call: &'static str, e: TransportError) -> L1Error {
     if let Some(data) = e.as_error_resp().and_then(|p| p.as_revert_data()) {
@@ -447,6 +524,28 @@ impl L1Client for RpcL1 {
         self.view(self.rollup, &Rollup::pendingBalancesCall { _0: owner, _1: token.0 }).await
     }
 
+    async fn withdraw_pending_nft(&self, nft_id: NftId) -> L1Result<TxOutcome> {
+        self.rollup_tx(&Rollup::withdrawPendingNFTCall { nftId: nft_id.0 }).await
+    }
+
+    async fn pending_nft(&self, nft_id: NftId) -> L1Result<Option<PendingNft>> {
+        let r = self.view(self.rollup, &Rollup::pendingNftsCall(nft_id.0)).await?;
+        // A zero owner is how the contract itself tells "nothing pending" (`withdrawPendingNFT`
+        // reverts with `NoPendingNft` on it), so the view reads it the same way.
+        if r.owner == Address::ZERO {
+            return Ok(None);
+        }
+        Ok(Some(PendingNft {
+            owner: r.owner,
+            info: NftInfo {
+                creator_id: AccountId(r.creatorId),
+                creator_address: r.creatorAddress,
+                serial: r.serial,
+                content_hash: r.contentHash.0,
+            },
+        }))
+    }
+
     async fn activate_exodus_mode(&self) -> L1Result<TxOutcome> {
         self.rollup_tx(&Rollup::activateExodusModeCall {}).await
     }
@@ -457,6 +556,16 @@ impl L1Client for RpcL1 {
             owner: claim.owner,
             tokenId: claim.token.0,
             amount: claim.amount,
+            proof: claim.proof,
+        })
+        .await
+    }
+
+    async fn perform_exodus_nft(&self, claim: &NftExodusClaim) -> L1Result<TxOutcome> {
+        self.rollup_tx(&Rollup::performExodusNFTCall {
+            accountId: claim.account_id.0,
+            nftId: claim.nft_id.0,
+            nft: pending_nft_record(claim.owner, &claim.info),
             proof: claim.proof,
         })
         .await

@@ -1,9 +1,17 @@
 //! End to end against anvil (npm `@foundry-rs/anvil`, pinned in `package.json`) through
-//! [`RpcL1`]: deploy the verifier and the rollup; deposit ETH and an ERC-20; build native blocks
-//! from the priority requests read back from L1 events and from signed L2 transactions; prove
-//! each with a real Groth16 proof at capacity 8 (INSECURE dev keys); commit, prove and execute
-//! them (one block alone, then two in one call each); claim the withdrawals; and check the
-//! events and balances. A revert comes back decoded as the rollup's custom error.
+//! [`RpcL1`]: deploy the verifiers, the rollup and its `NftFactory`; deposit ETH and an ERC-20;
+//! build native blocks from the priority requests read back from L1 events and from signed L2
+//! transactions; prove each with a real Groth16 proof at capacity 8 (INSECURE dev keys);
+//! commit, prove and execute them (one block alone, then two, then three in one call each);
+//! claim the withdrawals; and check the events and balances. A revert comes back decoded as
+//! the rollup's custom error.
+//!
+//! The token path (blocks 1–3): deposits, ChangePubKey, a transfer, a withdrawal and a full
+//! exit, claimed as ETH and ERC-20. The NFT path (blocks 4–6): two MintNFTs, a WithdrawNFT, and
+//! a FullExitNFT requested on L1; both NFTs become pending on L1 and are minted as ERC-721 on
+//! the factory with their L2 identity (`origins`). `performExodusNFT` is only reached as far as
+//! its `ExodusNotActive` revert: exodus mode (and real exit proofs) are covered on revm by
+//! `crates/contracts/tests/end_to_end.rs`.
 //!
 //! The harness starts anvil from `node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil` on
 //! 127.0.0.1 at a free port and kills it on drop. Without the binary the test is skipped with
@@ -23,16 +31,20 @@ use std::time::{Duration, Instant};
 use tern_circuit::block::BlockCircuit;
 use tern_circuit::witness::generate_witness;
 use tern_contracts::bindings::test_helpers::TestERC20;
-use tern_contracts::bindings::Rollup::{RollupErrors, StoredBlockInfo};
+use tern_contracts::bindings::NftFactory;
+use tern_contracts::bindings::Rollup::{self, RollupErrors, StoredBlockInfo};
 use tern_contracts::rollup::{
     commit_block_info, execute_block_info, genesis_stored_block_info, root_bytes, stored_block_info,
 };
 use tern_contracts::verifier::encode_proof;
-use tern_l1::{DeployConfig, L1Client, L1Error, L1EventKind, RpcL1};
+use tern_l1::{
+    DeployConfig, Deployment, L1Client, L1Error, L1EventKind, NftExodusClaim, PendingNft, RpcL1,
+};
 use tern_prover::{dev_setup, prove, Keys};
 use tern_state::wallet::{AuthKind, Wallet};
 use tern_state::{build_block, BlockParams, ChainConfig, NoFacts, PriorityOp, State, TxItem};
-use tern_types::{AccountId, Block, SignedTx, TokenId, ETH};
+use tern_types::op::NftInfo;
+use tern_types::{AccountId, Block, NftId, SignedTx, TokenId, ETH};
 
 const CAPACITY: usize = 8;
 const UNIT: u128 = 1_000_000_000_000_000_000;
@@ -155,7 +167,9 @@ async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
     let keys = dev_setup(CAPACITY, 42)?;
     eprintln!("dev_setup({CAPACITY}): {:.1?}", t.elapsed());
 
-    // Deploy: the block verifier (capacity 8), an exit verifier, the rollup; list a token.
+    // Deploy: the block verifier (capacity 8), the exit verifiers, the rollup, its NFT factory;
+    // list a token. The exit verifiers take the block key as a stand-in: this chain never
+    // enters exodus mode, so no exit proof is ever checked, and any one-input key deploys.
     let governor = RpcL1::connect(
         &anvil.url,
         PrivateKeySigner::from_bytes(&B256::repeat_byte(0x11))?,
@@ -169,12 +183,24 @@ async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
         genesis_root: genesis,
         block_verifiers: vec![(CAPACITY as u32, keys.vk.clone())],
         exit_vk: keys.vk.clone(),
+        nft_exit_vk: Some(keys.vk.clone()),
         priority_expiration: 3 * 24 * 3600,
         validators: vec![governor.sender()],
     };
     let (gov, deployment) = governor.deploy(&config).await?;
     let rollup = deployment.rollup;
     assert_eq!(gov.rollup(), rollup);
+    let steps: Vec<&str> = deployment.gas.iter().map(|(step, _)| step.as_str()).collect();
+    for step in
+        ["deploy NftFactory", "setNftFactory", "deploy NFT exit verifier", "setNftExitVerifier"]
+    {
+        assert!(steps.contains(&step), "{step} in {steps:?}");
+    }
+    assert_eq!(gov.nft_factory().await?, deployment.nft_factory);
+    let nft_exit_verifier = gov.view(rollup, &Rollup::nftExitVerifierCall {}).await?;
+    assert_eq!(Some(nft_exit_verifier), deployment.nft_exit_verifier);
+    let minter = gov.view(deployment.nft_factory, &NftFactory::rollupCall {}).await?;
+    assert_eq!(minter, rollup, "the factory mints for this rollup only");
     let (token, _) = gov.deploy_code("TestERC20", TestERC20::BYTECODE.clone()).await?;
     let (t1, listed) = gov.add_token(token).await?;
     assert_eq!(t1, TokenId(1));
@@ -318,6 +344,8 @@ async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
     assert_eq!(executed, commits);
     let proven = kinds.iter().filter(|k| matches!(k, L1EventKind::BlockProven { .. })).count();
     assert_eq!(proven, 3);
+    let nft_factory = L1EventKind::NftFactorySet { factory: deployment.nft_factory };
+    assert!(kinds.contains(&&nft_factory), "the deployment's setNftFactory");
     let serials: Vec<u64> = kinds
         .iter()
         .filter_map(|k| match k {
@@ -336,5 +364,145 @@ async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
     assert_eq!(withdrawals, vec![(alice.address, ETH, 2 * UNIT), (alice.address, t1, 10 * UNIT)]);
     assert!(events.windows(2).all(|w| w[0].block_number <= w[1].block_number));
     assert!(events.iter().all(|e| e.tx_hash.is_some()));
+
+    nft_path(&keys, &mut native, &gov, &a, &mut alice, &deployment, &b3).await
+}
+
+/// Blocks 4–6 on the chain the token path left (alice, account 0, has her L2 key; blocks 1–3
+/// are executed, `last` is block 3): alice mints two NFTs to herself, withdraws the first to L1
+/// and asks L1 for a full exit of the second; both are minted on the factory as ERC-721.
+async fn nft_path(
+    keys: &Keys,
+    native: &mut Native,
+    gov: &RpcL1,
+    a: &RpcL1,
+    alice: &mut Wallet,
+    deployment: &Deployment,
+    last: &Block,
+) -> Result<()> {
+    let start = a.block_number().await?;
+    let ts = gov.latest_timestamp().await?;
+
+    // Block 4: two MintNFTs (4 chunks each) fill the block.
+    let n1 = NftId(native.state.next_nft_id());
+    let n2 = NftId(n1.0 + 1);
+    let txs = vec![
+        alice.mint_nft(alice.address, [0x71; 32], ETH, 0)?,
+        alice.mint_nft(alice.address, [0x72; 32], ETH, 0)?,
+    ];
+    let (b4, p4) = native.block(keys, ts, &[], txs)?;
+    let minted = |id: NftId| native.state.nft(id).map(|n| n.info.clone()).context("minted");
+    let (info1, info2) = (minted(n1)?, minted(n2)?);
+    let identity = |serial: u32, content_hash: [u8; 32]| NftInfo {
+        creator_id: alice.account_id,
+        creator_address: alice.address,
+        serial,
+        content_hash,
+    };
+    assert_eq!(info1, identity(0, [0x71; 32]));
+    assert_eq!(info2, identity(1, [0x72; 32]));
+
+    // Block 5: WithdrawNFT of the first (7 chunks: a block of its own).
+    let txs = vec![alice.withdraw_nft(alice.address, n1, ETH, 0)?];
+    let (b5, p5) = native.block(keys, ts, &[], txs)?;
+
+    // Block 6: the second leaves by a FullExitNFT requested on L1 (7 chunks as well).
+    let before = a.block_number().await?;
+    let requested = a.request_full_exit_nft(alice.account_id, n2).await?;
+    let queue = priority_ops(&a.events(before + 1, a.block_number().await?).await?);
+    let exit =
+        PriorityOp::FullExitNft { account_id: alice.account_id, owner: alice.address, nft_id: n2 };
+    assert_eq!(queue, vec![exit]);
+    assert_eq!(priority_ops(&requested.events), queue, "the receipt reports it too");
+    let (b6, p6) = native.block(keys, ts, &queue, vec![])?;
+    assert!(native.state.nft(n1).is_none() && native.state.nft(n2).is_none(), "both left L2");
+
+    // Blocks 4–6 in one call each.
+    let stored = |b: &Block| stored_block_info(b).map_err(L1Error::from);
+    let blocks = [&b4, &b5, &b6];
+    let commits = blocks.iter().map(|b| commit_block_info(b)).collect::<Result<Vec<_>, _>>()?;
+    let committed = gov.commit_blocks(&stored(last)?, &commits).await?;
+    println!("commitBlocks (3 NFT blocks) gas on anvil: {}", committed.gas_used);
+    let infos = blocks.iter().map(|b| stored(b)).collect::<Result<Vec<_>, _>>()?;
+    let proven = a.prove_blocks(&infos, &[p4, p5, p6]).await?;
+    println!("proveBlocks (3 real proofs) gas on anvil: {}", proven.gas_used);
+    let execs = blocks.iter().map(|b| execute_block_info(b)).collect::<Result<Vec<_>, _>>()?;
+    let executed = a.execute_blocks(&execs).await?;
+    assert_eq!(gov.block_totals().await?, (6, 6, 6));
+
+    // Both NFTs are pending for alice with their L2 identity; nothing else is.
+    let nft_events = |events: &[tern_l1::L1Event], withdrawn: bool| -> Vec<(NftId, Address)> {
+        events
+            .iter()
+            .filter_map(|e| match e.kind {
+                L1EventKind::PendingNftCredited { nft_id, owner } if !withdrawn => {
+                    Some((nft_id, owner))
+                }
+                L1EventKind::NftWithdrawn { nft_id, owner } if withdrawn => Some((nft_id, owner)),
+                _ => None,
+            })
+            .collect()
+    };
+    let both = vec![(n1, alice.address), (n2, alice.address)];
+    assert_eq!(nft_events(&executed.events, false), both);
+    let pending = |info: &NftInfo| PendingNft { owner: alice.address, info: info.clone() };
+    assert_eq!(a.pending_nft(n1).await?, Some(pending(&info1)));
+    assert_eq!(a.pending_nft(n2).await?, Some(pending(&info2)));
+    assert_eq!(a.pending_nft(NftId(n2.0 + 1)).await?, None, "never minted");
+
+    // No exodus, so no NFT exit: the claim is refused before any proof is looked at.
+    let claim = NftExodusClaim {
+        account_id: alice.account_id,
+        nft_id: n2,
+        owner: alice.address,
+        info: info2.clone(),
+        proof: [U256::ZERO; 8],
+    };
+    let e = a.perform_exodus_nft(&claim).await.expect_err("not in exodus");
+    assert!(matches!(e.rollup_error(), Some(RollupErrors::ExodusNotActive(_))), "{e}");
+
+    // Minted on L1: anyone may claim for the owner (the governor claims the first), and the
+    // ERC-721 always goes to alice with the identity the pubdata carried.
+    let claimed = gov.withdraw_pending_nft(n1).await?;
+    assert_eq!(nft_events(&claimed.events, true), vec![(n1, alice.address)]);
+    a.withdraw_pending_nft(n2).await?;
+    let factory = deployment.nft_factory;
+    for (id, info) in [(n1, &info1), (n2, &info2)] {
+        let token_id = U256::from(id.0);
+        let owner = a.view(factory, &NftFactory::ownerOfCall { tokenId: token_id }).await?;
+        assert_eq!(owner, alice.address, "{id:?}");
+        let o = a.view(factory, &NftFactory::originsCall(token_id)).await?;
+        assert_eq!(
+            (o.creatorId, o.creatorAddress, o.serial, o.contentHash),
+            (info.creator_id.0, info.creator_address, info.serial, B256::from(info.content_hash)),
+            "{id:?}"
+        );
+        assert_eq!(a.pending_nft(id).await?, None, "{id:?} is no longer pending");
+    }
+    let held = a.view(factory, &NftFactory::balanceOfCall { owner: alice.address }).await?;
+    assert_eq!(held, U256::from(2));
+    let e = a.withdraw_pending_nft(n1).await.expect_err("already minted");
+    assert!(matches!(e.rollup_error(), Some(RollupErrors::NoPendingNft(_))), "{e}");
+
+    // The NFT path's events, read back from L1.
+    let events = a.events(start + 1, a.block_number().await?).await?;
+    assert_eq!(nft_events(&events, false), both);
+    assert_eq!(nft_events(&events, true), both);
+    let executed: Vec<u64> = events
+        .iter()
+        .filter_map(|e| match e.kind {
+            L1EventKind::BlockExecuted { number, .. } => Some(number),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(executed, vec![4, 5, 6]);
+    let requests: Vec<(u64, &PriorityOp)> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            L1EventKind::PriorityRequest(r) => Some((r.serial_id, &r.op)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(requests, vec![(3, &queue[0])]);
     Ok(())
 }

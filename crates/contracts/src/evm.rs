@@ -236,6 +236,19 @@ impl Evm {
         Ok(Receipt { ret: out.into_data(), gas_used, logs })
     }
 
+    /// Runs raw calldata with `value` wei against `to` as `from` would, keeping no state change
+    /// (an `eth_call`, or a node's gas estimate).
+    pub fn call_raw(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+        data: Bytes,
+    ) -> Result<Receipt<Bytes>, EvmError> {
+        let (out, gas_used, logs) = self.execute(from, TxKind::Call(to), value, data, false)?;
+        Ok(Receipt { ret: out.into_data(), gas_used, logs })
+    }
+
     fn execute(
         &mut self,
         from: Address,

@@ -6,15 +6,18 @@
 //! rollup's NFT factory), the exodus calls for tokens and NFTs, and reading the contract's
 //! events over a block range. Block arguments are the contract's own types
 //! (`tern_contracts::bindings::Rollup`), which `tern_contracts::rollup` builds from a native
-//! `tern_types::Block`. Deployment and governance are not part of the seam; [`crate::RpcL1`]
-//! has them as inherent methods.
+//! `tern_types::Block`. Deployment and governance are not part of the seam; they are
+//! [`crate::RollupAdmin`]'s.
 //!
-//! [`crate::RpcL1`] implements it over JSON-RPC; a node's tests can implement it in memory.
+//! Every [`EthChain`] implements it, below, so each call is written once: [`crate::RpcL1`] over
+//! JSON-RPC, and [`crate::InProcessL1`] on revm in this process (the in-memory L1 for tests).
 
+use crate::chain::{EthChain, RollupAdmin};
 use crate::error::L1Error;
 use crate::events::L1Event;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use std::future::Future;
+use tern_contracts::bindings::Rollup;
 use tern_contracts::bindings::Rollup::{CommitBlockInfo, ExecuteBlockInfo, StoredBlockInfo};
 use tern_types::op::NftInfo;
 use tern_types::{AccountId, NftId, TokenId};
@@ -202,4 +205,168 @@ pub trait L1Client: Send + Sync {
         from_block: u64,
         to_block: u64,
     ) -> impl Future<Output = L1Result<Vec<L1Event>>> + Send;
+}
+
+impl<T: EthChain> L1Client for T {
+    fn sender(&self) -> Address {
+        self.signer_address()
+    }
+
+    fn rollup(&self) -> Address {
+        self.rollup_address()
+    }
+
+    async fn block_number(&self) -> L1Result<u64> {
+        self.latest_block_number().await
+    }
+
+    async fn deposit_eth(&self, to: Address, amount: u128) -> L1Result<TxOutcome> {
+        self.transact(self.rollup_address(), U256::from(amount), &Rollup::depositETHCall { to })
+            .await
+    }
+
+    async fn deposit_erc20(
+        &self,
+        token: Address,
+        amount: u128,
+        to: Address,
+    ) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::depositERC20Call { token, amount, to }).await
+    }
+
+    async fn request_full_exit(
+        &self,
+        account_id: AccountId,
+        token: TokenId,
+    ) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::requestFullExitCall { accountId: account_id.0, tokenId: token.0 })
+            .await
+    }
+
+    async fn request_full_exit_nft(
+        &self,
+        account_id: AccountId,
+        nft_id: NftId,
+    ) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::requestFullExitNFTCall {
+            accountId: account_id.0,
+            nftId: nft_id.0,
+        })
+        .await
+    }
+
+    async fn commit_blocks(
+        &self,
+        last_committed: &StoredBlockInfo,
+        blocks: &[CommitBlockInfo],
+    ) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::commitBlocksCall {
+            lastCommitted: last_committed.clone(),
+            newBlocks: blocks.to_vec(),
+        })
+        .await
+    }
+
+    async fn prove_blocks(
+        &self,
+        blocks: &[StoredBlockInfo],
+        proofs: &[[U256; 8]],
+    ) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::proveBlocksCall {
+            blocks: blocks.to_vec(),
+            proofs: proofs.to_vec(),
+        })
+        .await
+    }
+
+    async fn execute_blocks(&self, blocks: &[ExecuteBlockInfo]) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::executeBlocksCall { blocks: blocks.to_vec() }).await
+    }
+
+    async fn revert_blocks(&self, blocks: &[StoredBlockInfo]) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::revertBlocksCall { blocks: blocks.to_vec() }).await
+    }
+
+    async fn withdraw_pending_balance(
+        &self,
+        owner: Address,
+        token: TokenId,
+        amount: u128,
+    ) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::withdrawPendingBalanceCall { owner, tokenId: token.0, amount })
+            .await
+    }
+
+    async fn pending_balance(&self, owner: Address, token: TokenId) -> L1Result<u128> {
+        self.rollup_view(&Rollup::pendingBalancesCall { _0: owner, _1: token.0 }).await
+    }
+
+    async fn withdraw_pending_nft(&self, nft_id: NftId) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::withdrawPendingNFTCall { nftId: nft_id.0 }).await
+    }
+
+    async fn pending_nft(&self, nft_id: NftId) -> L1Result<Option<PendingNft>> {
+        let r = self.rollup_view(&Rollup::pendingNftsCall(nft_id.0)).await?;
+        // A zero owner is how the contract itself tells "nothing pending" (`withdrawPendingNFT`
+        // reverts with `NoPendingNft` on it), so the view reads it the same way.
+        if r.owner == Address::ZERO {
+            return Ok(None);
+        }
+        Ok(Some(PendingNft {
+            owner: r.owner,
+            info: NftInfo {
+                creator_id: AccountId(r.creatorId),
+                creator_address: r.creatorAddress,
+                serial: r.serial,
+                content_hash: r.contentHash.0,
+            },
+        }))
+    }
+
+    async fn activate_exodus_mode(&self) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::activateExodusModeCall {}).await
+    }
+
+    async fn perform_exodus(&self, claim: &ExodusClaim) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::performExodusCall {
+            accountId: claim.account_id.0,
+            owner: claim.owner,
+            tokenId: claim.token.0,
+            amount: claim.amount,
+            proof: claim.proof,
+        })
+        .await
+    }
+
+    async fn perform_exodus_nft(&self, claim: &NftExodusClaim) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::performExodusNFTCall {
+            accountId: claim.account_id.0,
+            nftId: claim.nft_id.0,
+            nft: pending_nft_record(claim.owner, &claim.info),
+            proof: claim.proof,
+        })
+        .await
+    }
+
+    async fn cancel_outstanding_deposits(&self, requests: &[Bytes]) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::cancelOutstandingDepositsForExodusModeCall {
+            requestsData: requests.to_vec(),
+        })
+        .await
+    }
+
+    async fn events(&self, from_block: u64, to_block: u64) -> L1Result<Vec<L1Event>> {
+        self.rollup_events(from_block, to_block).await
+    }
+}
+
+/// The contract's `PendingNft` record of NFT `info` owned by `owner` on L1.
+fn pending_nft_record(owner: Address, info: &NftInfo) -> Rollup::PendingNft {
+    Rollup::PendingNft {
+        owner,
+        creatorId: info.creator_id.0,
+        creatorAddress: info.creator_address,
+        serial: info.serial,
+        contentHash: info.content_hash.into(),
+    }
 }

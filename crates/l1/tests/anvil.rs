@@ -1,10 +1,11 @@
-//! End to end against anvil (npm `@foundry-rs/anvil`, pinned in `package.json`) through
-//! [`RpcL1`]: deploy the verifiers, the rollup and its `NftFactory`; deposit ETH and an ERC-20;
-//! build native blocks from the priority requests read back from L1 events and from signed L2
-//! transactions; prove each with a real Groth16 proof at capacity 8 (INSECURE dev keys);
-//! commit, prove and execute them (one block alone, then two, then three in one call each);
-//! claim the withdrawals; and check the events and balances. A revert comes back decoded as
-//! the rollup's custom error.
+//! One end-to-end flow through the [`L1Client`] and [`RollupAdmin`] calls, run on two chains:
+//! anvil (npm `@foundry-rs/anvil`, pinned in `package.json`) through [`RpcL1`], and revm in
+//! this process through [`InProcessL1`]. The flow deploys the verifiers, the rollup and its
+//! `NftFactory`; deposits ETH and an ERC-20; builds native blocks from the priority requests
+//! read back from L1 events and from signed L2 transactions; proves each with a real Groth16
+//! proof at capacity 8 (INSECURE dev keys); commits, proves and executes them (one block alone,
+//! then two, then three in one call each); claims the withdrawals; and checks the events and
+//! balances. A revert comes back decoded as the rollup's custom error.
 //!
 //! The token path (blocks 1–3): deposits, ChangePubKey, a transfer, a withdrawal and a full
 //! exit, claimed as ETH and ERC-20. The NFT path (blocks 4–6): two MintNFTs, a WithdrawNFT, and
@@ -13,10 +14,14 @@
 //! its `ExodusNotActive` revert: exodus mode (and real exit proofs) are covered on revm by
 //! `crates/contracts/tests/end_to_end.rs`.
 //!
+//! Both chains start at the same genesis time and deploy from the same governor key, so they
+//! build the same blocks; the flows run one at a time and the second reuses the first one's
+//! proofs (a proof is looked up by its block's commitment, so a block that differs is proven).
+//!
 //! The harness starts anvil from `node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil` on
-//! 127.0.0.1 at a free port and kills it on drop. Without the binary the test is skipped with
-//! a message, unless `TERN_REQUIRE_ANVIL=1` (set by `.ci/run`, which runs `npm ci`): then it
-//! fails.
+//! 127.0.0.1 at a free port and kills it on drop. Without the binary the anvil test is skipped
+//! with a message, unless `TERN_REQUIRE_ANVIL=1` (set by `.ci/run`, which runs `npm ci`): then
+//! it fails.
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_provider::Provider;
@@ -24,9 +29,11 @@ use alloy_signer_local::PrivateKeySigner;
 use anyhow::{bail, ensure, Context, Result};
 use ark_std::rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tern_circuit::block::BlockCircuit;
 use tern_circuit::witness::generate_witness;
@@ -38,17 +45,52 @@ use tern_contracts::rollup::{
 };
 use tern_contracts::verifier::encode_proof;
 use tern_l1::{
-    DeployConfig, Deployment, L1Client, L1Error, L1EventKind, NftExodusClaim, PendingNft, RpcL1,
+    DeployConfig, Deployment, EthChain, InProcessChain, InProcessL1, L1Client, L1Error,
+    L1EventKind, NftExodusClaim, PendingNft, RollupAdmin, RpcL1,
 };
 use tern_prover::{dev_setup, prove, Keys};
 use tern_state::wallet::{AuthKind, Wallet};
 use tern_state::{build_block, BlockParams, ChainConfig, NoFacts, PriorityOp, State, TxItem};
 use tern_types::op::NftInfo;
 use tern_types::{AccountId, Block, NftId, SignedTx, TokenId, ETH};
+use tokio::sync::Mutex as AsyncMutex;
 
 const CAPACITY: usize = 8;
 const UNIT: u128 = 1_000_000_000_000_000_000;
 const CHAIN_ID: u64 = 31337;
+/// Genesis time of both chains (the in-process EVM's, given to anvil too), and the timestamp
+/// of every native block: the same on both chains, so their blocks and proofs coincide.
+const GENESIS_TIME: u64 = 1_700_000_000;
+
+/// The capacity-8 dev keys, set up once for both flows.
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let t = Instant::now();
+        let keys = dev_setup(CAPACITY, 42).expect("dev setup");
+        eprintln!("dev_setup({CAPACITY}): {:.1?}", t.elapsed());
+        keys
+    })
+}
+
+/// Proofs by block commitment, shared by the flows.
+static PROOFS: Mutex<BTreeMap<[u8; 32], [U256; 8]>> = Mutex::new(BTreeMap::new());
+
+/// One flow at a time, so that the second finds the first one's proofs.
+static ONE_FLOW: AsyncMutex<()> = AsyncMutex::const_new(());
+
+/// A chain the flow runs on: clients for any signer, and a faucet.
+trait Harness {
+    type Chain: EthChain;
+    /// Names the chain in the test's output.
+    const NAME: &'static str;
+    /// Whether its events carry transaction hashes.
+    const TX_HASHES: bool;
+    /// A client signing as `signer` for the rollup at `rollup`.
+    async fn client(&self, signer: &PrivateKeySigner, rollup: Address) -> Result<Self::Chain>;
+    /// Gives `who` 1,000 ETH.
+    async fn fund(&self, who: Address) -> Result<()>;
+}
 
 /// An anvil process on 127.0.0.1, killed on drop.
 struct Anvil {
@@ -76,6 +118,7 @@ impl Anvil {
         let child = Command::new(&bin)
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(["--chain-id", &CHAIN_ID.to_string()])
+            .args(["--timestamp", &GENESIS_TIME.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -100,14 +143,42 @@ impl Drop for Anvil {
     }
 }
 
-/// Gives `who` 1,000 ETH (anvil's `anvil_setBalance`).
-async fn fund(client: &RpcL1, who: Address) -> Result<()> {
-    let wei = U256::from(1_000 * UNIT);
-    client
-        .provider()
-        .raw_request::<_, serde_json::Value>("anvil_setBalance".into(), (who, wei))
-        .await?;
-    Ok(())
+impl Harness for Anvil {
+    type Chain = RpcL1;
+    const NAME: &'static str = "anvil";
+    const TX_HASHES: bool = true;
+
+    async fn client(&self, signer: &PrivateKeySigner, rollup: Address) -> Result<RpcL1> {
+        Ok(RpcL1::connect(&self.url, signer.clone(), rollup).await?)
+    }
+
+    async fn fund(&self, who: Address) -> Result<()> {
+        let any = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x22))?;
+        let client = RpcL1::connect(&self.url, any, Address::ZERO).await?;
+        let wei = U256::from(1_000 * UNIT);
+        client
+            .provider()
+            .raw_request::<_, serde_json::Value>("anvil_setBalance".into(), (who, wei))
+            .await?;
+        Ok(())
+    }
+}
+
+/// The in-process chain (revm).
+struct InProcess(InProcessChain);
+
+impl Harness for InProcess {
+    type Chain = InProcessL1;
+    const NAME: &'static str = "the in-process EVM";
+    const TX_HASHES: bool = false;
+
+    async fn client(&self, signer: &PrivateKeySigner, rollup: Address) -> Result<InProcessL1> {
+        Ok(self.0.client(signer.address(), rollup))
+    }
+
+    async fn fund(&self, who: Address) -> Result<()> {
+        Ok(self.0.set_balance(who, U256::from(1_000 * UNIT))?)
+    }
 }
 
 /// The native twin of the rollup: its state, and the blocks built and proven so far.
@@ -119,19 +190,13 @@ struct Native {
 
 impl Native {
     /// The next block from `priority` and `txs` at `timestamp`, its witness proven under `keys`.
-    fn block(
-        &mut self,
-        keys: &Keys,
-        timestamp: u64,
-        priority: &[PriorityOp],
-        txs: Vec<SignedTx>,
-    ) -> Result<(Block, [U256; 8])> {
+    fn block(&mut self, priority: &[PriorityOp], txs: Vec<SignedTx>) -> Result<(Block, [U256; 8])> {
         self.number += 1;
         let params = BlockParams {
             chain: self.chain,
             number: self.number,
             fee_account: AccountId(0),
-            timestamp,
+            timestamp: GENESIS_TIME,
             capacity: CAPACITY,
         };
         let items: Vec<TxItem> = txs.into_iter().map(TxItem::Single).collect();
@@ -139,13 +204,26 @@ impl Native {
         ensure!(built.rejected.is_empty(), "rejected: {:?}", built.rejected);
         ensure!(built.deferred.is_empty(), "deferred: {:?}", built.deferred);
         ensure!(built.priority_processed == priority.len(), "priority operations left over");
-        let witness = generate_witness(&self.state, &built.block, &built.included)?;
-        let t = Instant::now();
-        let mut rng = ChaCha20Rng::seed_from_u64(self.number);
-        let proof = prove(keys, BlockCircuit::with_witness(witness), &mut rng)?;
-        eprintln!("block {}: proven in {:.1?}", self.number, t.elapsed());
+        let commitment = built.block.commitment()?;
+        let cached = PROOFS.lock().unwrap_or_else(|p| p.into_inner()).get(&commitment).copied();
+        let proof = match cached {
+            Some(proof) => {
+                eprintln!("block {}: the other chain's proof", self.number);
+                proof
+            }
+            None => {
+                let witness = generate_witness(&self.state, &built.block, &built.included)?;
+                let t = Instant::now();
+                let mut rng = ChaCha20Rng::seed_from_u64(self.number);
+                let proof = prove(keys(), BlockCircuit::with_witness(witness), &mut rng)?;
+                eprintln!("block {}: proven in {:.1?}", self.number, t.elapsed());
+                let proof = encode_proof(&proof);
+                PROOFS.lock().unwrap_or_else(|p| p.into_inner()).insert(commitment, proof);
+                proof
+            }
+        };
         self.state = built.state;
-        Ok((built.block, encode_proof(&proof)))
+        Ok((built.block, proof))
     }
 }
 
@@ -163,20 +241,25 @@ fn priority_ops(events: &[tern_l1::L1Event]) -> Vec<PriorityOp> {
 #[tokio::test]
 async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
     let Some(anvil) = Anvil::start()? else { return Ok(()) };
-    let t = Instant::now();
-    let keys = dev_setup(CAPACITY, 42)?;
-    eprintln!("dev_setup({CAPACITY}): {:.1?}", t.elapsed());
+    flow(&anvil).await
+}
+
+#[tokio::test]
+async fn deposit_prove_execute_withdraw_in_process() -> Result<()> {
+    flow(&InProcess(InProcessChain::new())).await
+}
+
+async fn flow<H: Harness>(h: &H) -> Result<()> {
+    let _one = ONE_FLOW.lock().await;
+    eprintln!("the flow on {}", H::NAME);
+    let keys = keys();
 
     // Deploy: the block verifier (capacity 8), the exit verifiers, the rollup, its NFT factory;
     // list a token. The exit verifiers take the block key as a stand-in: this chain never
     // enters exodus mode, so no exit proof is ever checked, and any one-input key deploys.
-    let governor = RpcL1::connect(
-        &anvil.url,
-        PrivateKeySigner::from_bytes(&B256::repeat_byte(0x11))?,
-        Address::ZERO,
-    )
-    .await?;
-    fund(&governor, governor.sender()).await?;
+    let governor =
+        h.client(&PrivateKeySigner::from_bytes(&B256::repeat_byte(0x11))?, Address::ZERO).await?;
+    h.fund(governor.sender()).await?;
     let mut state = State::new();
     let genesis = state.root();
     let config = DeployConfig {
@@ -197,9 +280,9 @@ async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
         assert!(steps.contains(&step), "{step} in {steps:?}");
     }
     assert_eq!(gov.nft_factory().await?, deployment.nft_factory);
-    let nft_exit_verifier = gov.view(rollup, &Rollup::nftExitVerifierCall {}).await?;
+    let nft_exit_verifier = gov.call_view(rollup, &Rollup::nftExitVerifierCall {}).await?;
     assert_eq!(Some(nft_exit_verifier), deployment.nft_exit_verifier);
-    let minter = gov.view(deployment.nft_factory, &NftFactory::rollupCall {}).await?;
+    let minter = gov.call_view(deployment.nft_factory, &NftFactory::rollupCall {}).await?;
     assert_eq!(minter, rollup, "the factory mints for this rollup only");
     let (token, _) = gov.deploy_code("TestERC20", TestERC20::BYTECODE.clone()).await?;
     let (t1, listed) = gov.add_token(token).await?;
@@ -214,16 +297,11 @@ async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
     let chain = ChainConfig { chain_id: CHAIN_ID, contract: rollup };
     let mut alice = Wallet::from_seed(1, chain)?;
     let bob = Wallet::from_seed(2, chain)?;
-    let a = RpcL1::connect(
-        &anvil.url,
-        PrivateKeySigner::from_signing_key(alice.eth_key.clone()),
-        rollup,
-    )
-    .await?;
+    let a = h.client(&PrivateKeySigner::from_signing_key(alice.eth_key.clone()), rollup).await?;
     assert_eq!(a.sender(), alice.address);
-    fund(&gov, alice.address).await?;
+    h.fund(alice.address).await?;
     let mint = TestERC20::mintCall { to: alice.address, amount: U256::from(10 * UNIT) };
-    gov.send(token, U256::ZERO, &mint).await?;
+    gov.transact(token, U256::ZERO, &mint).await?;
     a.erc20_approve(token, rollup, U256::MAX).await?;
     let deposit = a.deposit_eth(alice.address, 10 * UNIT).await?;
     assert!(matches!(
@@ -247,8 +325,7 @@ async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
         ]
     );
     let mut native = Native { state, chain, number: 0 };
-    let ts = gov.latest_timestamp().await?;
-    let (b1, p1) = native.block(&keys, ts, &queue, vec![])?;
+    let (b1, p1) = native.block(&queue, vec![])?;
 
     // Block 2: alice sets her key (EIP-191) and pays bob, who is new on L2.
     alice.account_id = native.state.account_id_by_address(&alice.address).context("alice")?;
@@ -257,7 +334,7 @@ async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
         alice.change_pubkey(AuthKind::Ecdsa, ETH, 0)?,
         alice.transfer(bob.address, ETH, UNIT, 0)?,
     ];
-    let (b2, p2) = native.block(&keys, ts, &[], txs)?;
+    let (b2, p2) = native.block(&[], txs)?;
 
     // Block 3: alice's full exit of the token (requested on L1) and a withdrawal of 2 ETH.
     let before = a.block_number().await?;
@@ -267,7 +344,7 @@ async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
         PriorityOp::FullExit { account_id: alice.account_id, owner: alice.address, token: t1 };
     assert_eq!(queue, vec![exit]);
     let txs = vec![alice.withdraw(alice.address, ETH, 2 * UNIT, 0)?];
-    let (b3, p3) = native.block(&keys, ts, &queue, txs)?;
+    let (b3, p3) = native.block(&queue, txs)?;
 
     // Block 1 alone, then blocks 2 and 3 in one call each.
     let genesis_info = genesis_stored_block_info(&genesis);
@@ -283,9 +360,9 @@ async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
     let last: StoredBlockInfo = stored(&b1)?;
     let committed =
         gov.commit_blocks(&last, &[commit_block_info(&b2)?, commit_block_info(&b3)?]).await?;
-    println!("commitBlocks (2 blocks of capacity {CAPACITY}) gas on anvil: {}", committed.gas_used);
+    println!("commitBlocks (2 blocks of capacity {CAPACITY}) gas: {}", committed.gas_used);
     let proven = a.prove_blocks(&[stored(&b2)?, stored(&b3)?], &[p2, p3]).await?;
-    println!("proveBlocks (2 real proofs) gas on anvil: {}", proven.gas_used);
+    println!("proveBlocks (2 real proofs) gas: {}", proven.gas_used);
     let executed = a.execute_blocks(&[execute_block_info(&b2)?, execute_block_info(&b3)?]).await?;
     assert_eq!(gov.block_totals().await?, (3, 3, 3));
 
@@ -363,25 +440,23 @@ async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
         .collect();
     assert_eq!(withdrawals, vec![(alice.address, ETH, 2 * UNIT), (alice.address, t1, 10 * UNIT)]);
     assert!(events.windows(2).all(|w| w[0].block_number <= w[1].block_number));
-    assert!(events.iter().all(|e| e.tx_hash.is_some()));
+    assert!(events.iter().all(|e| e.tx_hash.is_some() == H::TX_HASHES));
 
-    nft_path(&keys, &mut native, &gov, &a, &mut alice, &deployment, &b3).await
+    nft_path(&mut native, &gov, &a, &mut alice, &deployment, &b3).await
 }
 
 /// Blocks 4–6 on the chain the token path left (alice, account 0, has her L2 key; blocks 1–3
 /// are executed, `last` is block 3): alice mints two NFTs to herself, withdraws the first to L1
 /// and asks L1 for a full exit of the second; both are minted on the factory as ERC-721.
-async fn nft_path(
-    keys: &Keys,
+async fn nft_path<C: EthChain>(
     native: &mut Native,
-    gov: &RpcL1,
-    a: &RpcL1,
+    gov: &C,
+    a: &C,
     alice: &mut Wallet,
     deployment: &Deployment,
     last: &Block,
 ) -> Result<()> {
     let start = a.block_number().await?;
-    let ts = gov.latest_timestamp().await?;
 
     // Block 4: two MintNFTs (4 chunks each) fill the block.
     let n1 = NftId(native.state.next_nft_id());
@@ -390,7 +465,7 @@ async fn nft_path(
         alice.mint_nft(alice.address, [0x71; 32], ETH, 0)?,
         alice.mint_nft(alice.address, [0x72; 32], ETH, 0)?,
     ];
-    let (b4, p4) = native.block(keys, ts, &[], txs)?;
+    let (b4, p4) = native.block(&[], txs)?;
     let minted = |id: NftId| native.state.nft(id).map(|n| n.info.clone()).context("minted");
     let (info1, info2) = (minted(n1)?, minted(n2)?);
     let identity = |serial: u32, content_hash: [u8; 32]| NftInfo {
@@ -404,7 +479,7 @@ async fn nft_path(
 
     // Block 5: WithdrawNFT of the first (7 chunks: a block of its own).
     let txs = vec![alice.withdraw_nft(alice.address, n1, ETH, 0)?];
-    let (b5, p5) = native.block(keys, ts, &[], txs)?;
+    let (b5, p5) = native.block(&[], txs)?;
 
     // Block 6: the second leaves by a FullExitNFT requested on L1 (7 chunks as well).
     let before = a.block_number().await?;
@@ -414,7 +489,7 @@ async fn nft_path(
         PriorityOp::FullExitNft { account_id: alice.account_id, owner: alice.address, nft_id: n2 };
     assert_eq!(queue, vec![exit]);
     assert_eq!(priority_ops(&requested.events), queue, "the receipt reports it too");
-    let (b6, p6) = native.block(keys, ts, &queue, vec![])?;
+    let (b6, p6) = native.block(&queue, vec![])?;
     assert!(native.state.nft(n1).is_none() && native.state.nft(n2).is_none(), "both left L2");
 
     // Blocks 4–6 in one call each.
@@ -422,10 +497,10 @@ async fn nft_path(
     let blocks = [&b4, &b5, &b6];
     let commits = blocks.iter().map(|b| commit_block_info(b)).collect::<Result<Vec<_>, _>>()?;
     let committed = gov.commit_blocks(&stored(last)?, &commits).await?;
-    println!("commitBlocks (3 NFT blocks) gas on anvil: {}", committed.gas_used);
+    println!("commitBlocks (3 NFT blocks) gas: {}", committed.gas_used);
     let infos = blocks.iter().map(|b| stored(b)).collect::<Result<Vec<_>, _>>()?;
     let proven = a.prove_blocks(&infos, &[p4, p5, p6]).await?;
-    println!("proveBlocks (3 real proofs) gas on anvil: {}", proven.gas_used);
+    println!("proveBlocks (3 real proofs) gas: {}", proven.gas_used);
     let execs = blocks.iter().map(|b| execute_block_info(b)).collect::<Result<Vec<_>, _>>()?;
     let executed = a.execute_blocks(&execs).await?;
     assert_eq!(gov.block_totals().await?, (6, 6, 6));
@@ -469,9 +544,9 @@ async fn nft_path(
     let factory = deployment.nft_factory;
     for (id, info) in [(n1, &info1), (n2, &info2)] {
         let token_id = U256::from(id.0);
-        let owner = a.view(factory, &NftFactory::ownerOfCall { tokenId: token_id }).await?;
+        let owner = a.call_view(factory, &NftFactory::ownerOfCall { tokenId: token_id }).await?;
         assert_eq!(owner, alice.address, "{id:?}");
-        let o = a.view(factory, &NftFactory::originsCall(token_id)).await?;
+        let o = a.call_view(factory, &NftFactory::originsCall(token_id)).await?;
         assert_eq!(
             (o.creatorId, o.creatorAddress, o.serial, o.contentHash),
             (info.creator_id.0, info.creator_address, info.serial, B256::from(info.content_hash)),
@@ -479,7 +554,7 @@ async fn nft_path(
         );
         assert_eq!(a.pending_nft(id).await?, None, "{id:?} is no longer pending");
     }
-    let held = a.view(factory, &NftFactory::balanceOfCall { owner: alice.address }).await?;
+    let held = a.call_view(factory, &NftFactory::balanceOfCall { owner: alice.address }).await?;
     assert_eq!(held, U256::from(2));
     let e = a.withdraw_pending_nft(n1).await.expect_err("already minted");
     assert!(matches!(e.rollup_error(), Some(RollupErrors::NoPendingNft(_))), "{e}");

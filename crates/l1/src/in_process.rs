@@ -269,3 +269,42 @@ impl EthChain for InProcessL1 {
         self.events_of(&logs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::address;
+    use tern_contracts::bindings::test_helpers::TestERC20;
+
+    const ALICE: Address = address!("0x00000000000000000000000000000000000000a1");
+    const BOB: Address = address!("0x00000000000000000000000000000000000000b0");
+
+    #[tokio::test]
+    async fn transactions_mine_blocks_and_reverts_mine_nothing() {
+        let chain = InProcessChain::new();
+        let alice = chain.client(ALICE, Address::ZERO);
+        let start = alice.latest_block_number().await.expect("block");
+        let t0 = alice.latest_timestamp().await.expect("time");
+        let (token, deployed) =
+            alice.deploy_code("TestERC20", TestERC20::BYTECODE.clone()).await.expect("deploy");
+        assert_eq!(deployed.block_number, start + 1);
+        let mint = TestERC20::mintCall { to: ALICE, amount: U256::from(5) };
+        let minted = alice.transact(token, U256::ZERO, &mint).await.expect("mint");
+        assert_eq!(minted.block_number, start + 2);
+        assert_eq!(alice.latest_timestamp().await.expect("time"), t0 + 2 * BLOCK_TIME);
+        // Bob has no allowance: refused with the token's reason, and no block is mined.
+        let bob = alice.as_sender(BOB);
+        let steal = TestERC20::transferFromCall { from: ALICE, to: BOB, amount: U256::from(1) };
+        let e = bob.transact(token, U256::ZERO, &steal).await.expect_err("no allowance");
+        assert!(
+            matches!(&e, L1Error::Revert { reason, .. } if reason.contains("allowance")),
+            "{e}"
+        );
+        assert_eq!(bob.latest_block_number().await.expect("block"), start + 2);
+        let held = bob.call_view(token, &TestERC20::balanceOfCall(ALICE)).await.expect("view");
+        assert_eq!(held, U256::from(5));
+        // Both clients see one chain.
+        chain.set_balance(BOB, U256::from(7)).expect("faucet");
+        assert_eq!(alice.eth_balance(BOB).await.expect("balance"), U256::from(7));
+    }
+}

@@ -82,8 +82,11 @@ contract Rollup {
         uint32 feeAccount;
         uint64 timestamp;
         bytes32 newStateRoot;
-        /// One bit per chunk, most significant first, set at the first chunk of each onchain op.
-        bytes onchainBitmap;
+        /// The first chunk of each onchain operation, in increasing order. The contract rebuilds
+        /// the onchain bitmap (one bit per chunk, set at these chunks) that the commitment
+        /// hashes, so a block of transfers sends no bitmap at all; an entry missing or added
+        /// changes the commitment, and no proof of the real block verifies against it.
+        uint32[] onchainOps;
         /// The block's pubdata, padded to its capacity (a multiple of 13 bytes).
         bytes pubdata;
         /// One entry per ChangePubKey in the block, in order: the kind byte, then for kinds 1
@@ -152,7 +155,7 @@ contract Rollup {
     error TimestampBeforePrevious(uint64 previous, uint64 got);
     error TimestampOutOfBounds(uint64 got);
     error PubdataNotChunkAligned(uint256 length);
-    error BitmapLengthMismatch(uint256 expected, uint256 got);
+    error OnchainOpsUnordered(uint256 index);
     error OperationOutOfBounds(uint256 chunk);
     error UnexpectedOnchainOp(uint256 chunk, uint8 opcode);
     error PriorityQueueExhausted();
@@ -511,10 +514,9 @@ contract Rollup {
         if (chunks > type(uint32).max || address(verifiers[uint32(chunks)]) == address(0)) {
             revert UnsupportedCapacity(uint32(chunks));
         }
-        if (b.onchainBitmap.length != (chunks + 7) / 8) revert BitmapLengthMismatch((chunks + 7) / 8, b.onchainBitmap.length);
 
         Cursor memory c = Cursor({opsHash: 0, nextPriority: nextPriority, authIndex: 0});
-        _walkOnchainOps(b, chunks, c);
+        bytes memory bitmap = _walkOnchainOps(b, chunks, c);
         out.priorityOperations = c.nextPriority - nextPriority;
         out.pendingOnchainOpsHash = c.opsHash;
         out.blockNumber = b.blockNumber;
@@ -522,23 +524,27 @@ contract Rollup {
         out.timestamp = b.timestamp;
         out.stateRoot = b.newStateRoot;
         out.commitment = blockCommitment(
-            b.blockNumber, b.feeAccount, prev.stateRoot, b.newStateRoot, b.timestamp, b.onchainBitmap, b.pubdata
+            b.blockNumber, b.feeAccount, prev.stateRoot, b.newStateRoot, b.timestamp, bitmap, b.pubdata
         );
     }
 
-    /// Visits every operation whose first chunk is marked in the onchain bitmap.
-    /// Most chunks are transfers, whose bits are 0: the bitmap is read a byte (eight chunks) at
-    /// a time and only set bits cost more. A set bit past the last chunk fails as
-    /// `OperationOutOfBounds`.
-    function _walkOnchainOps(CommitBlockInfo calldata b, uint256 chunks, Cursor memory c) internal view {
-        bytes calldata bitmap = b.onchainBitmap;
-        uint256 bytes_ = bitmap.length;
-        for (uint256 i = 0; i < bytes_; ++i) {
-            uint256 bits = uint8(bitmap[i]);
-            if (bits == 0) continue;
-            for (uint256 j = 0; j < 8; ++j) {
-                if (bits & (0x80 >> j) != 0) _commitOp(b, i * 8 + j, chunks, c);
-            }
+    /// Visits the onchain operations at the chunks `b.onchainOps` lists and returns the onchain
+    /// bitmap they make. Each must start at or after the end of the one before it
+    /// (`OnchainOpsUnordered`) and lie within the pubdata (`OperationOutOfBounds`).
+    function _walkOnchainOps(CommitBlockInfo calldata b, uint256 chunks, Cursor memory c)
+        internal
+        view
+        returns (bytes memory bitmap)
+    {
+        bitmap = new bytes((chunks + 7) / 8);
+        uint32[] calldata ops = b.onchainOps;
+        uint256 next = 0;
+        for (uint256 i = 0; i < ops.length; ++i) {
+            uint256 chunk = ops[i];
+            if (chunk < next) revert OnchainOpsUnordered(i);
+            if (chunk >= chunks) revert OperationOutOfBounds(chunk);
+            next = chunk + _commitOp(b, chunk, chunks, c);
+            bitmap[chunk >> 3] |= bytes1(uint8(0x80 >> (chunk & 7)));
         }
         if (c.authIndex != b.changePubKeyAuth.length) revert ChangePubKeyAuthUnused(b.changePubKeyAuth.length);
     }
@@ -546,11 +552,14 @@ contract Rollup {
     /// Acts on one onchain operation at commit: priority operations must match the queue in
     /// order; ChangePubKey authorisations are checked; operations that execution acts on join
     /// the block's pending-ops hash chain.
-    function _commitOp(CommitBlockInfo calldata b, uint256 chunk, uint256 chunks, Cursor memory c) internal view {
+    function _commitOp(CommitBlockInfo calldata b, uint256 chunk, uint256 chunks, Cursor memory c)
+        internal
+        view
+        returns (uint256 opChunks)
+    {
         uint256 start = chunk * CHUNK_BYTES;
         uint8 opcode = uint8(b.pubdata[start]) >> 4;
-        uint256 opChunks =
-            (opcode == OP_WITHDRAW_NFT || opcode == OP_FULL_EXIT_NFT) ? NFT_OP_CHUNKS : SMALL_OP_CHUNKS;
+        opChunks = (opcode == OP_WITHDRAW_NFT || opcode == OP_FULL_EXIT_NFT) ? NFT_OP_CHUNKS : SMALL_OP_CHUNKS;
         if (chunk + opChunks > chunks) revert OperationOutOfBounds(chunk);
         bytes calldata op = b.pubdata[start:start + opChunks * CHUNK_BYTES];
         if (opcode == OP_DEPOSIT) {
@@ -611,7 +620,7 @@ contract Rollup {
         bytes32 oldRoot,
         bytes32 newRoot,
         uint64 timestamp,
-        bytes calldata bitmap,
+        bytes memory bitmap,
         bytes calldata pubdata
     ) public pure returns (bytes32) {
         bytes32 h = sha256(abi.encodePacked(blockNumber, feeAccount, oldRoot, newRoot, timestamp, bitmap, pubdata));

@@ -102,6 +102,20 @@ pub fn auth_bytes(auth: &ChangePubKeyAuth) -> Bytes {
     }
 }
 
+/// The chunks whose bit is set in an onchain bitmap (most significant bit first), in order:
+/// the first chunks of the block's onchain operations, as `commitBlocks` takes them.
+pub fn onchain_op_chunks(bitmap: &[u8]) -> Vec<u32> {
+    let mut chunks = Vec::new();
+    for (i, byte) in (0u32..).zip(bitmap) {
+        for bit in 0..8 {
+            if byte & (0x80 >> bit) != 0 {
+                chunks.push(i * 8 + bit);
+            }
+        }
+    }
+    chunks
+}
+
 /// The `commitBlocks` argument for `block`.
 pub fn commit_block_info(block: &Block) -> Result<CommitBlockInfo, RollupArgsError> {
     Ok(CommitBlockInfo {
@@ -109,7 +123,7 @@ pub fn commit_block_info(block: &Block) -> Result<CommitBlockInfo, RollupArgsErr
         feeAccount: block.header.fee_account.0,
         timestamp: block.header.timestamp,
         newStateRoot: root_bytes(&block.header.new_root),
-        onchainBitmap: block.onchain_bitmap().into(),
+        onchainOps: onchain_op_chunks(&block.onchain_bitmap()),
         pubdata: block.pubdata()?.into(),
         changePubKeyAuth: block.change_pubkey_auth.iter().map(auth_bytes).collect(),
     })

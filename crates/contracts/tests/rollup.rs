@@ -577,7 +577,7 @@ fn commitment_matches_native_byte_for_byte() {
         oldRoot: tern_contracts::rollup::root_bytes(&block.header.old_root),
         newRoot: tern_contracts::rollup::root_bytes(&block.header.new_root),
         timestamp: block.header.timestamp,
-        bitmap: args.onchainBitmap.clone(),
+        bitmap: block.onchain_bitmap().into(),
         pubdata: args.pubdata.clone(),
     });
     assert_eq!(got.0, block.commitment().expect("native"));
@@ -587,6 +587,24 @@ fn commitment_matches_native_byte_for_byte() {
     let stored = fx.view(&Rollup::storedBlockHashesCall(block.header.number));
     assert_eq!(stored, hash_stored_block_info(&stored_block_info(&block).expect("info")));
     println!("commitBlocks gas (2 transfers-worth, capacity {CAPACITY}): {}", r.gas_used);
+}
+
+#[test]
+fn the_commitment_binds_the_onchain_operations() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let a = fx.wallets[0].address;
+    let txs = vec![fx.wallets[1].withdraw(a, fx.t1, UNIT / 3, 0).expect("sign")];
+    let block = fx.block(txs);
+    let honest = block.commitment().expect("native");
+    let mut info = commit_block_info(&block).expect("args");
+    assert_eq!(info.onchainOps, vec![0], "the withdrawal starts the block");
+    // An operator hiding the withdrawal from L1: the contract cannot tell by itself, but the
+    // commitment it stores (and a proof must match) is no longer the block's.
+    info.onchainOps.clear();
+    let call = Rollup::commitBlocksCall { lastCommitted: fx.last.clone(), newBlocks: vec![info] };
+    let r = fx.send(VALIDATOR, &call).expect("committed");
+    assert_ne!(events::<Rollup::BlockCommit>(&r)[0].commitment.0, honest);
 }
 
 #[test]
@@ -655,6 +673,12 @@ fn full_lifecycle_deposit_to_withdrawal() {
     assert!(matches!(err(e), RollupErrors::ZeroAmount(_)));
 }
 
+/// Lists chunk `chunk` among the block's onchain operations (kept in order).
+fn mark(b: &mut Rollup::CommitBlockInfo, chunk: u32) {
+    b.onchainOps.push(chunk);
+    b.onchainOps.sort_unstable();
+}
+
 /// Commits `block` with `edit` applied to its arguments; returns the revert.
 fn commit_err(
     fx: &mut Fx,
@@ -708,10 +732,10 @@ fn commit_reverts() {
     case!(|_, b| b.pubdata = Bytes::from(vec![0u8; 12]), RollupErrors::PubdataNotChunkAligned(_));
     case!(|_, b| b.pubdata = Bytes::new(), RollupErrors::PubdataNotChunkAligned(_));
     case!(|_, b| b.pubdata = Bytes::from(vec![0u8; 13 * 8]), RollupErrors::UnsupportedCapacity(_));
-    case!(
-        |_, b| b.onchainBitmap = Bytes::from(vec![0u8; 3]),
-        RollupErrors::BitmapLengthMismatch(_)
-    );
+    // The onchain operations' first chunks: in order, each after the one before, in range.
+    case!(|_, b| b.onchainOps = vec![0, 0], RollupErrors::OnchainOpsUnordered(_));
+    case!(|_, b| b.onchainOps = vec![0, 2], RollupErrors::OnchainOpsUnordered(_));
+    case!(|_, b| b.onchainOps = vec![0, 16], RollupErrors::OperationOutOfBounds(_));
     // The deposit's amount differs from the queued request.
     case!(
         |_, b| {
@@ -728,18 +752,14 @@ fn commit_reverts() {
             let first: Vec<u8> = p[..52].to_vec();
             p[52..104].copy_from_slice(&first);
             b.pubdata = p.into();
-            let mut m = b.onchainBitmap.to_vec();
-            m[0] |= 0x08;
-            b.onchainBitmap = m.into();
+            mark(b, 4);
         },
         RollupErrors::PriorityQueueExhausted(_)
     );
     // A marked chunk that holds a Noop, and an operation that runs past the end.
     case!(
         |_, b| {
-            let mut m = b.onchainBitmap.to_vec();
-            m[1] |= 0x80;
-            b.onchainBitmap = m.into();
+            mark(b, 8);
         },
         RollupErrors::UnexpectedOnchainOp(_)
     );
@@ -748,9 +768,7 @@ fn commit_reverts() {
             let mut p = b.pubdata.to_vec();
             p[13 * 15] = 0x10; // a deposit opcode in the last chunk
             b.pubdata = p.into();
-            let mut m = b.onchainBitmap.to_vec();
-            m[1] |= 0x01;
-            b.onchainBitmap = m.into();
+            mark(b, 15);
         },
         RollupErrors::OperationOutOfBounds(_)
     );
@@ -1384,9 +1402,7 @@ fn full_exit_nft_must_match_the_queue_at_commit() {
         let first: Vec<u8> = p[..91].to_vec();
         p[91..182].copy_from_slice(&first);
         b.pubdata = p.into();
-        let mut m = b.onchainBitmap.to_vec();
-        m[0] |= 0x01; // chunk 7
-        b.onchainBitmap = m.into();
+        mark(b, 7);
     });
     assert!(matches!(e, RollupErrors::PriorityQueueExhausted(_)), "{e:?}");
     // A FullExitNFT that would run past the end of the pubdata (chunk 10 of 16).
@@ -1394,9 +1410,7 @@ fn full_exit_nft_must_match_the_queue_at_commit() {
         let mut p = b.pubdata.to_vec();
         p[13 * 10] = 0xc0;
         b.pubdata = p.into();
-        let mut m = b.onchainBitmap.to_vec();
-        m[1] |= 0x20;
-        b.onchainBitmap = m.into();
+        mark(b, 10);
     });
     assert!(matches!(e, RollupErrors::OperationOutOfBounds(_)), "{e:?}");
     fx.commit(&block).expect("the honest block commits");

@@ -25,6 +25,11 @@ interface INftFactory {
     ) external;
 }
 
+/// @notice Where an NFT factory registers itself for a creator's NFTs (`Rollup.sol`).
+interface INftFactoryRegistry {
+    function registerNftFactory(uint32 creatorId, address creatorAddress, bytes calldata signature) external;
+}
+
 /// @notice EIP-721's receiver hook, called by `safeTransferFrom` on contract recipients.
 interface IERC721Receiver {
     function onERC721Received(address operator, address from, uint256 tokenId, bytes calldata data)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity 0.8.37;
 
-import {INftFactory, IERC721Receiver} from "./Interfaces.sol";
+import {INftFactory, INftFactoryRegistry, IERC721Receiver} from "./Interfaces.sol";
 
 /// @title Tern's default NFT factory: every NFT withdrawn from L2 as an ERC-721
 /// @notice The rollup calls `mintFromRollup` when an owner claims a withdrawn NFT
@@ -51,6 +51,13 @@ contract NftFactory is INftFactory {
     constructor(address rollup_) {
         if (rollup_ == address(0)) revert ZeroAddress();
         rollup = rollup_;
+    }
+
+    /// Registers this factory with the rollup for the NFTs `creatorAddress` creates from L2
+    /// account `creatorId` (`Rollup.registerNftFactory`), with the creator's signature naming
+    /// this factory. Anyone may submit it; the rollup checks the signature.
+    function registerForCreator(uint32 creatorId, address creatorAddress, bytes calldata signature) external {
+        INftFactoryRegistry(rollup).registerNftFactory(creatorId, creatorAddress, signature);
     }
 
     /// Mints L2 NFT `nftId` to `to` with its L2 identity. Only the rollup; once per id.

@@ -54,6 +54,8 @@ contract Rollup {
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 internal constant CHANGE_PUBKEY_TYPEHASH =
         keccak256("ChangePubKey(bytes20 pubKeyHash,uint32 nonce,uint32 accountId)");
+    bytes32 internal constant REGISTER_NFT_FACTORY_TYPEHASH =
+        keccak256("RegisterNftFactory(uint32 creatorId,address factory)");
 
     // ------------------------------------------------------------------------------------
     // Types
@@ -183,6 +185,8 @@ contract Rollup {
     error NftFactoryNotSet();
     error NftExitVerifierAlreadySet();
     error NftExitVerifierNotSet();
+    error NftFactoryAlreadyRegistered(uint32 creatorId, address creatorAddress);
+    error NftFactoryAuthInvalid(uint32 creatorId, address creatorAddress);
     error NftAlreadyExited(uint32 nftId);
 
     // ------------------------------------------------------------------------------------
@@ -214,6 +218,7 @@ contract Rollup {
     event ExodusExit(uint32 indexed accountId, address indexed owner, uint16 indexed tokenId, uint128 amount);
     event DepositRefunded(uint64 indexed requestId, address indexed owner, uint16 tokenId, uint128 amount);
     event NftFactorySet(address factory);
+    event NftFactoryRegistered(uint32 indexed creatorId, address indexed creatorAddress, address factory);
     event NftExitVerifierSet(address verifier);
     event ExodusNftExit(uint32 indexed accountId, address indexed owner, uint32 indexed nftId);
 
@@ -267,6 +272,9 @@ contract Rollup {
 
     /// Mints withdrawn NFTs as ERC-721 (`NftFactory.sol`); set once by the governor.
     INftFactory public nftFactory;
+    /// Factories creators registered for their own NFTs: creator account → creator address →
+    /// factory. A creator's withdrawn NFTs are minted there instead of by `nftFactory`.
+    mapping(uint32 => mapping(address => INftFactory)) public creatorNftFactories;
     /// Verifier of NFT exit proofs (a Groth16Verifier for the NFT exit circuit); set once by the
     /// governor.
     IGroth16Verifier public nftExitVerifier;
@@ -815,12 +823,36 @@ contract Rollup {
         emit Withdrawal(owner, tokenId, amount);
     }
 
+    /// Registers the calling contract as the factory for the NFTs that `creatorAddress` creates
+    /// from L2 account `creatorId`, authorised by the creator's EIP-712 signature of
+    /// `RegisterNftFactory(creatorId, factory)` (the rollup's domain). Once per creator: the
+    /// holders of a creator's NFTs can rely on where they will be minted.
+    function registerNftFactory(uint32 creatorId, address creatorAddress, bytes calldata signature) external {
+        if (creatorId > MAX_ACCOUNT_ID) revert AccountIdOutOfRange(creatorId);
+        if (address(creatorNftFactories[creatorId][creatorAddress]) != address(0)) {
+            revert NftFactoryAlreadyRegistered(creatorId, creatorAddress);
+        }
+        bytes32 digest = keccak256(
+            abi.encodePacked(
+                "\x19\x01",
+                domainSeparator,
+                keccak256(abi.encode(REGISTER_NFT_FACTORY_TYPEHASH, creatorId, msg.sender))
+            )
+        );
+        if (signature.length != 65 || creatorAddress == address(0) || _recover(digest, signature) != creatorAddress) {
+            revert NftFactoryAuthInvalid(creatorId, creatorAddress);
+        }
+        creatorNftFactories[creatorId][creatorAddress] = INftFactory(msg.sender);
+        emit NftFactoryRegistered(creatorId, creatorAddress, msg.sender);
+    }
+
     /// Mints a withdrawn NFT to its owner as an ERC-721 through `nftFactory` (token id = the L2
     /// NFT id) and clears the record. Anyone may call it; the token always goes to the owner.
     function withdrawPendingNFT(uint32 nftId) external nonReentrant {
         PendingNft memory nft = pendingNfts[nftId];
         if (nft.owner == address(0)) revert NoPendingNft(nftId);
-        INftFactory factory = nftFactory;
+        INftFactory factory = creatorNftFactories[nft.creatorId][nft.creatorAddress];
+        if (address(factory) == address(0)) factory = nftFactory;
         if (address(factory) == address(0)) revert NftFactoryNotSet();
         delete pendingNfts[nftId];
         factory.mintFromRollup(nftId, nft.owner, nft.creatorId, nft.creatorAddress, nft.serial, nft.contentHash);

@@ -1500,6 +1500,79 @@ fn withdrawn_nfts_are_minted_as_erc721() {
     assert!(matches!(err(e), RollupErrors::NoPendingNft(_)));
 }
 
+#[test]
+fn creators_register_their_own_factory() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let (w0, w1) = (fx.wallets[0].clone(), fx.wallets[1].clone());
+    let default = fx.deploy_nft_factory();
+    fx.gov(&Rollup::setNftFactoryCall { factory: default }).expect("default factory");
+    // w0's own factory (any contract calling registerNftFactory; here a second NftFactory).
+    let own = fx.deploy_nft_factory();
+    let register = |fx: &mut Fx, factory: Address, creator: &Wallet, sig: [u8; 65]| {
+        let call = NftFactory::registerForCreatorCall {
+            creatorId: creator.account_id.0,
+            creatorAddress: creator.address,
+            signature: sig.to_vec().into(),
+        };
+        fx.evm.transact(STRANGER, factory, U256::ZERO, &call)
+    };
+    // Refused: a signature by someone else, one naming another factory, a malformed one.
+    let by_w1 = w1.register_nft_factory(own).expect("sign");
+    let e = register(&mut fx, own, &w0, by_w1).expect_err("not the creator");
+    assert!(matches!(err(e), RollupErrors::NftFactoryAuthInvalid(_)));
+    let for_default = w0.register_nft_factory(default).expect("sign");
+    let e = register(&mut fx, own, &w0, for_default).expect_err("another factory");
+    assert!(matches!(err(e), RollupErrors::NftFactoryAuthInvalid(_)));
+    let e = fx
+        .evm
+        .transact(
+            STRANGER,
+            fx.rollup,
+            U256::ZERO,
+            &Rollup::registerNftFactoryCall {
+                creatorId: w0.account_id.0,
+                creatorAddress: w0.address,
+                signature: vec![0u8; 64].into(),
+            },
+        )
+        .expect_err("malformed");
+    assert!(matches!(err(e), RollupErrors::NftFactoryAuthInvalid(_)));
+    // Accepted once; the record is per creator and cannot be replaced.
+    let sig = w0.register_nft_factory(own).expect("sign");
+    let r = register(&mut fx, own, &w0, sig).expect("registered");
+    let ev = &events::<Rollup::NftFactoryRegistered>(&r)[0];
+    assert_eq!((ev.creatorId, ev.creatorAddress, ev.factory), (w0.account_id.0, w0.address, own));
+    let view = Rollup::creatorNftFactoriesCall { _0: w0.account_id.0, _1: w0.address };
+    assert_eq!(fx.view(&view), own);
+    let e = register(&mut fx, own, &w0, sig).expect_err("twice");
+    assert!(matches!(err(e), RollupErrors::NftFactoryAlreadyRegistered(_)));
+
+    // w0's NFT is minted on w0's factory; w1's on the default one.
+    let txs = vec![
+        fx.wallets[0].mint_nft(w1.address, CONTENT, ETH, 0).expect("sign"),
+        fx.wallets[1].mint_nft(w1.address, [0x5b; 32], ETH, 0).expect("sign"),
+    ];
+    let b = fx.block(txs);
+    fx.run(&b);
+    let txs = vec![
+        fx.wallets[1].withdraw_nft(w1.address, NftId(0), ETH, 0).expect("sign"),
+        fx.wallets[1].withdraw_nft(w1.address, NftId(1), ETH, 0).expect("sign"),
+    ];
+    let b = fx.block(txs);
+    fx.run(&b);
+    for id in [0u32, 1] {
+        fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: id }).expect("mint");
+    }
+    let owner = |fx: &mut Fx, factory: Address, id: u32| {
+        fx.evm.call(STRANGER, factory, &NftFactory::ownerOfCall { tokenId: U256::from(id) })
+    };
+    assert_eq!(owner(&mut fx, own, 0).expect("minted on w0's factory").ret, w1.address);
+    assert!(owner(&mut fx, default, 0).is_err(), "not on the default factory");
+    assert_eq!(owner(&mut fx, default, 1).expect("minted on the default").ret, w1.address);
+    assert!(owner(&mut fx, own, 1).is_err(), "w1 registered nothing");
+}
+
 fn factory_err(e: EvmError) -> NftFactory::NftFactoryErrors {
     match e.decode_revert::<NftFactory::NftFactoryErrors>() {
         Some(x) => x,

@@ -164,6 +164,15 @@ pub enum L1EventKind {
         /// The factory that mints withdrawn NFTs.
         factory: Address,
     },
+    /// `NftFactoryRegistered`: a creator's own factory, which mints the NFTs they create.
+    NftFactoryRegistered {
+        /// The creator's L2 account.
+        creator_id: AccountId,
+        /// The creator's L1 address.
+        creator_address: Address,
+        /// The factory.
+        factory: Address,
+    },
     /// `NftExitVerifierSet`.
     NftExitVerifierSet {
         /// The verifier of NFT exit proofs.
@@ -289,6 +298,13 @@ pub fn decode_log(log: &Log) -> Result<Option<L1EventKind>, L1Error> {
         L1EventKind::VerifierSet { chunks: e.chunks, verifier: e.verifier }
     } else if topic0 == R::NftFactorySet::SIGNATURE_HASH {
         L1EventKind::NftFactorySet { factory: decode::<R::NftFactorySet>(log)?.factory }
+    } else if topic0 == R::NftFactoryRegistered::SIGNATURE_HASH {
+        let e = decode::<R::NftFactoryRegistered>(log)?;
+        L1EventKind::NftFactoryRegistered {
+            creator_id: AccountId(e.creatorId),
+            creator_address: e.creatorAddress,
+            factory: e.factory,
+        }
     } else if topic0 == R::NftExitVerifierSet::SIGNATURE_HASH {
         L1EventKind::NftExitVerifierSet { verifier: decode::<R::NftExitVerifierSet>(log)?.verifier }
     } else if topic0 == R::ValidatorSet::SIGNATURE_HASH {

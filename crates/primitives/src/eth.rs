@@ -34,10 +34,18 @@ mod typed {
             /// The L2 account whose key changes.
             uint32 accountId;
         }
+
+        /// The EIP-712 struct an NFT creator signs to have `factory` mint their withdrawn NFTs.
+        struct RegisterNftFactory {
+            /// The creator's L2 account.
+            uint32 creatorId;
+            /// The factory contract.
+            address factory;
+        }
     }
 }
 
-pub use typed::ChangePubKey;
+pub use typed::{ChangePubKey, RegisterNftFactory};
 
 /// The EIP-712 domain name.
 pub const EIP712_NAME: &str = "Tern";
@@ -107,6 +115,18 @@ pub fn change_pubkey_eip712_hash(
 ) -> B256 {
     let typed =
         ChangePubKey { pubKeyHash: (*pubkey_hash.as_bytes()).into(), nonce, accountId: account_id };
+    typed.eip712_signing_hash(&eip712_domain(chain_id, contract))
+}
+
+/// The EIP-712 digest an NFT creator signs to register `factory` for the NFTs they create from
+/// L2 account `creator_id` (`Rollup.registerNftFactory`).
+pub fn register_nft_factory_eip712_hash(
+    creator_id: u32,
+    factory: Address,
+    chain_id: u64,
+    contract: Address,
+) -> B256 {
+    let typed = RegisterNftFactory { creatorId: creator_id, factory };
     typed.eip712_signing_hash(&eip712_domain(chain_id, contract))
 }
 

@@ -271,6 +271,19 @@ impl Wallet {
         Ok(SignedTx::TransferNft(tx.sign(&self.l2_key)?))
     }
 
+    /// The EIP-712 signature by which this wallet, as the creator of NFTs from its L2 account,
+    /// has `factory` mint them on L1 (`Rollup.registerNftFactory`, through the factory's
+    /// `registerForCreator`).
+    pub fn register_nft_factory(&self, factory: Address) -> Result<[u8; 65], WalletError> {
+        let hash = eth::register_nft_factory_eip712_hash(
+            self.account_id.0,
+            factory,
+            self.chain.chain_id,
+            self.chain.contract,
+        );
+        Ok(eth::sign_prehash(&self.eth_key, &hash)?)
+    }
+
     /// Withdraws an NFT to `to` on L1.
     pub fn withdraw_nft(
         &mut self,

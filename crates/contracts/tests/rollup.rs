@@ -1011,14 +1011,20 @@ fn credit_eth(fx: &mut Fx, owner: Address, amount: u128) {
     assert_eq!(fx.view(&Rollup::pendingBalancesCall { _0: owner, _1: 0 }), amount);
 }
 
-#[test]
-fn reentrant_eth_receiver_gets_nothing() {
+/// A rollup with accounts, and a `ReentrantReceiver` owed 1 ETH on it.
+fn attacker_owed_one_eth() -> (Fx, Address) {
     let mut fx = Fx::new();
     fx.with_accounts();
     let args = ReentrantReceiver::constructorCall { rollup_: fx.rollup };
     let (attacker, _) =
         fx.evm.deploy_with(STRANGER, &ReentrantReceiver::BYTECODE, &args).expect("attacker");
     credit_eth(&mut fx, attacker, UNIT);
+    (fx, attacker)
+}
+
+#[test]
+fn reentrant_eth_receiver_gets_nothing() {
+    let (mut fx, attacker) = attacker_owed_one_eth();
     let held = fx.evm.balance(fx.rollup);
     let e = fx
         .evm
@@ -1037,12 +1043,7 @@ fn reentrant_eth_receiver_gets_nothing() {
 
 #[test]
 fn reentrant_withdrawal_meets_the_guard() {
-    let mut fx = Fx::new();
-    fx.with_accounts();
-    let args = ReentrantReceiver::constructorCall { rollup_: fx.rollup };
-    let (attacker, _) =
-        fx.evm.deploy_with(STRANGER, &ReentrantReceiver::BYTECODE, &args).expect("attacker");
-    credit_eth(&mut fx, attacker, UNIT);
+    let (mut fx, attacker) = attacker_owed_one_eth();
     // The attacker swallows its re-entry's revert, so the outer withdrawal completes and the
     // guard's error is kept for inspection.
     fx.evm

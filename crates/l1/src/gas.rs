@@ -5,9 +5,11 @@
 //! block with Groth16 under the (INSECURE, dev) keys of that capacity, deploys the generated
 //! verifier and `Rollup.sol` on revm (`tern_contracts::Evm`) with the users' state as genesis,
 //! and runs the block through `commitBlocks`, `proveBlocks` (the real verifier, the real proof)
-//! and `executeBlocks`. It also measures the other functions a block's life and a user's
-//! touch: `revertBlocks`, deposits, a full-exit request, an on-chain ChangePubKey fact, exodus
-//! activation, refunds of unprocessed deposits, and pending-balance claims.
+//! and `executeBlocks`. It also measures every other function of the rollup: governance, a
+//! creator registering an NFT factory, `revertBlocks`, deposits, full-exit requests (token and
+//! NFT), an on-chain ChangePubKey fact, and exodus: activation, a token exit and an NFT exit
+//! with real exit proofs (INSECURE dev keys of the exit circuits), the NFT minted on L1,
+//! refunds of unprocessed requests, and pending-balance claims.
 //!
 //! Gas is the transaction's, as a receipt reports it (21,000 intrinsic and calldata included)
 //! under the Cancun rules the artifacts are compiled for. Since Prague, EIP-7623 charges a
@@ -25,19 +27,21 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 use tern_circuit::block::BlockCircuit;
+use tern_circuit::exit::{exit_witness, nft_exit_witness, ExitCircuit, NftExitCircuit};
 use tern_circuit::witness::generate_witness;
 use tern_contracts::bindings::test_helpers::TestERC20;
-use tern_contracts::bindings::{GasProbe, Groth16Verifier, Rollup};
+use tern_contracts::bindings::{GasProbe, Groth16Verifier, NftFactory, Rollup};
 use tern_contracts::evm::CHAIN_ID;
 use tern_contracts::rollup::{
     commit_block_info, execute_block_info, genesis_stored_block_info, root_bytes, stored_block_info,
 };
 use tern_contracts::verifier::{constructor_args, encode_input, encode_proof};
 use tern_contracts::{Evm, EvmError};
+use tern_prover::exit::{dev_exit_setup, prove_exit, NftExit, TokenExit};
 use tern_prover::{dev_key_stem, dev_setup, prove, read_keys, verify, write_keys, Keys};
 use tern_state::wallet::{AuthKind, Wallet};
 use tern_state::{build_block, BlockParams, ChainConfig, NoFacts, PriorityOp, State, TxItem};
-use tern_types::{AccountId, Block, SignedTx, TokenId, ETH};
+use tern_types::{AccountId, Block, NftId, SignedTx, TokenId, ETH};
 
 /// The largest production capacity (`docs/spec/circuit.md`): the default of `tern bench gas`.
 pub const LARGEST_CAPACITY: usize = 120;
@@ -88,6 +92,8 @@ pub enum Stage {
     Witness,
     /// Proving (minutes at large capacities).
     Prove,
+    /// Setting up the exit circuits and proving a token exit and an NFT exit (seconds).
+    ExitProofs,
     /// Running the contracts on revm.
     Evm,
 }
@@ -101,6 +107,9 @@ impl std::fmt::Display for Stage {
             Stage::WriteKeys => "writing the dev keys",
             Stage::Witness => "computing the witness",
             Stage::Prove => "proving",
+            Stage::ExitProofs => {
+                "exit proofs: the exit circuits' INSECURE keys, a token and an NFT exit"
+            }
             Stage::Evm => "commit, prove and execute on revm",
         })
     }
@@ -206,6 +215,9 @@ pub enum GasBenchError {
     /// A block does not encode.
     #[error(transparent)]
     Encode(#[from] tern_types::EncodeError),
+    /// An exit witness could not be computed.
+    #[error("exit witness: {0}")]
+    Exit(#[from] tern_circuit::exit::ExitError),
     /// The EVM check that must hold did not (e.g. `verifyProof` returned false).
     #[error("{0}")]
     Check(&'static str),
@@ -219,8 +231,14 @@ fn evm_step(step: &'static str) -> impl FnOnce(EvmError) -> GasBenchError {
 /// with the transactions behind it.
 struct Bench {
     pre_state: State,
+    /// The state after the block: the root exodus exits are proven against.
+    post_state: State,
     block: Block,
     txs: Vec<SignedTx>,
+    /// The first user: creator and owner of the NFT, the one who exits in exodus.
+    creator: Wallet,
+    /// Its NFT.
+    nft: NftId,
 }
 
 /// Builds the users (deposits and keys, unproven set-up blocks) and block 1 of `capacity`
@@ -263,10 +281,16 @@ fn build(
             .ok_or_else(|| GasBenchError::Block(format!("no account for {}", w.address)))?;
         keys.push(TxItem::Single(w.change_pubkey(AuthKind::Ecdsa, ETH, 0).map_err(|e| fail(&e))?));
     }
-    let built =
-        build_block(state, &params(2, 4 * users), &[], &keys, &NoFacts).map_err(|e| fail(&e))?;
+    // The first user mints an NFT to itself, for the NFT exit and the NFT factory calls.
+    let nft = NftId(state.next_nft_id());
+    let first = wallets[0].address;
+    keys.push(TxItem::Single(
+        wallets[0].mint_nft(first, [0x7e; 32], ETH, 0).map_err(|e| fail(&e))?,
+    ));
+    let built = build_block(state, &params(2, 4 * users + 4), &[], &keys, &NoFacts)
+        .map_err(|e| fail(&e))?;
     if let Some(r) = built.rejected.first() {
-        return Err(GasBenchError::Block(format!("a ChangePubKey was rejected: {r:?}")));
+        return Err(GasBenchError::Block(format!("a set-up transaction was rejected: {r:?}")));
     }
     let pre_state = built.state;
 
@@ -290,7 +314,15 @@ fn build(
             built.deferred.len()
         )));
     }
-    Ok(Bench { pre_state, block: built.block, txs: built.included })
+    let creator = wallets[0].clone();
+    Ok(Bench {
+        pre_state,
+        post_state: built.state,
+        block: built.block,
+        txs: built.included,
+        creator,
+        nft,
+    })
 }
 
 /// The keys for `capacity`: from the cache directory if they are there, else a dev setup
@@ -353,6 +385,22 @@ pub fn run(
     let vk = keys.vk;
     drop(keys.pk);
 
+    // Exodus exits of the first user against the state after the block: its ETH and its NFT.
+    progress(Stage::ExitProofs);
+    let mut post_state = bench.post_state;
+    let exiter = bench.creator.account_id;
+    let exit_amount = post_state.balance(exiter, ETH);
+    let token_keys = dev_exit_setup::<TokenExit>(opts.setup_seed)?;
+    let token_exit = exit_witness(&mut post_state, exiter, ETH)?;
+    let token_proof = prove_exit(&token_keys, ExitCircuit::with_witness(token_exit), &mut rng)?;
+    let nft_keys = dev_exit_setup::<NftExit>(opts.setup_seed)?;
+    let nft_info = post_state
+        .nft(bench.nft)
+        .map(|n| n.info.clone())
+        .ok_or(GasBenchError::Check("the benchmark's NFT is not in the state"))?;
+    let nft_exit = nft_exit_witness(&mut post_state, exiter, bench.nft)?;
+    let nft_proof = prove_exit(&nft_keys, NftExitCircuit::with_witness(nft_exit), &mut rng)?;
+
     progress(Stage::Evm);
     for who in [DEPLOYER, GOV, VALIDATOR, USER] {
         evm.set_balance(who, U256::from(1_000_000 * UNIT));
@@ -360,12 +408,19 @@ pub fn run(
     let (verifier, _) = evm
         .deploy_with(DEPLOYER, &Groth16Verifier::BYTECODE, &constructor_args(&vk)?)
         .map_err(evm_step("deploy the verifier"))?;
+    // From GOV, so that DEPLOYER's nonces (and the rollup's address) stay as predicted.
+    let (exit_verifier, _) = evm
+        .deploy_with(GOV, &Groth16Verifier::BYTECODE, &constructor_args(&token_keys.vk)?)
+        .map_err(evm_step("deploy the exit verifier"))?;
+    let (nft_exit_verifier, _) = evm
+        .deploy_with(GOV, &Groth16Verifier::BYTECODE, &constructor_args(&nft_keys.vk)?)
+        .map_err(evm_step("deploy the NFT exit verifier"))?;
     let mut pre_state = bench.pre_state;
     let genesis = pre_state.root();
     let args = Rollup::constructorCall {
         governor_: GOV,
         genesisStateRoot: root_bytes(&genesis),
-        exitVerifier_: verifier,
+        exitVerifier_: exit_verifier,
         priorityExpiration_: EXPIRATION,
     };
     let (deployed, _) = evm
@@ -378,6 +433,13 @@ pub fn run(
         evm.deploy(GOV, TestERC20::BYTECODE.clone()).map_err(evm_step("deploy the token"))?;
     let (probe, _) =
         evm.deploy(GOV, GasProbe::BYTECODE.clone()).map_err(evm_step("deploy GasProbe"))?;
+    let factory_args = NftFactory::constructorCall { rollup_: rollup };
+    let (factory, _) = evm
+        .deploy_with(GOV, &NftFactory::BYTECODE, &factory_args)
+        .map_err(evm_step("deploy the NFT factory"))?;
+    let (creator_factory, _) = evm
+        .deploy_with(USER, &NftFactory::BYTECODE, &factory_args)
+        .map_err(evm_step("deploy the creator's NFT factory"))?;
     let mut m = Meter { evm, rollup, functions: BTreeMap::new() };
 
     // Governance.
@@ -385,6 +447,29 @@ pub fn run(
     m.tx(GOV, "setValidator", 0, &Rollup::setValidatorCall { validator: VALIDATOR, active: true })?;
     m.tx(GOV, "setVerifier", 0, &Rollup::setVerifierCall { chunks, verifier })?;
     m.tx(GOV, "addToken", 0, &Rollup::addTokenCall { token })?;
+    m.tx(GOV, "setNftFactory", 0, &Rollup::setNftFactoryCall { factory })?;
+    let verifier_call = Rollup::setNftExitVerifierCall { verifier: nft_exit_verifier };
+    m.tx(GOV, "setNftExitVerifier", 0, &verifier_call)?;
+    m.tx(GOV, "setDepositsPaused", 0, &Rollup::setDepositsPausedCall { id: T1.0, paused: true })?;
+    let unpause = Rollup::setDepositsPausedCall { id: T1.0, paused: false };
+    m.evm.transact(GOV, rollup, U256::ZERO, &unpause).map_err(evm_step("unpause"))?;
+
+    // The NFT's creator has its own factory mint what it creates (the factory calls
+    // registerNftFactory with the creator's signature).
+    let signature = bench
+        .creator
+        .register_nft_factory(creator_factory)
+        .map_err(|e| GasBenchError::Block(e.to_string()))?;
+    let register = NftFactory::registerForCreatorCall {
+        creatorId: exiter.0,
+        creatorAddress: bench.creator.address,
+        signature: signature.to_vec().into(),
+    };
+    let r = m
+        .evm
+        .transact(USER, creator_factory, U256::ZERO, &register)
+        .map_err(evm_step("registerNftFactory"))?;
+    m.functions.insert("registerNftFactory".to_owned(), r.gas_used);
 
     // The proof as the rollup's call pays it.
     let proof_words = encode_proof(&proof);
@@ -427,14 +512,45 @@ pub fn run(
     m.tx(USER, "setAuthPubkeyHash", 0, &fact)?;
     let exit = Rollup::requestFullExitCall { accountId: 1, tokenId: ETH.0 };
     m.tx(USER, "requestFullExit", 0, &exit)?;
+    let exit_nft = Rollup::requestFullExitNFTCall { accountId: 1, nftId: bench.nft.0 };
+    m.tx(USER, "requestFullExitNFT", 0, &exit_nft)?;
 
     // Exodus: the requests expire; the deposits come back as pending balances and are claimed.
     m.evm.advance(1, EXPIRATION + 1);
     m.tx(USER, "activateExodusMode", 0, &Rollup::activateExodusModeCall {})?;
+    let owner = bench.creator.address;
+    let perform = Rollup::performExodusCall {
+        accountId: exiter.0,
+        owner,
+        tokenId: ETH.0,
+        amount: exit_amount,
+        proof: encode_proof(&token_proof),
+    };
+    m.tx(USER, "performExodus", 0, &perform)?;
+    let perform_nft = Rollup::performExodusNFTCall {
+        accountId: exiter.0,
+        nftId: bench.nft.0,
+        nft: Rollup::PendingNft {
+            owner,
+            creatorId: nft_info.creator_id.0,
+            creatorAddress: nft_info.creator_address,
+            serial: nft_info.serial,
+            contentHash: nft_info.content_hash.into(),
+        },
+        proof: encode_proof(&nft_proof),
+    };
+    m.tx(USER, "performExodusNFT", 0, &perform_nft)?;
+    m.tx(USER, "withdrawPendingNFT", 0, &Rollup::withdrawPendingNFTCall { nftId: bench.nft.0 })?;
+    let minted = NftFactory::ownerOfCall { tokenId: U256::from(bench.nft.0) };
+    let holder = m.evm.call(USER, creator_factory, &minted).map_err(evm_step("ownerOf"))?.ret;
+    if holder != owner {
+        return Err(GasBenchError::Check("the exited NFT is not minted on its creator's factory"));
+    }
     let requests: Vec<Bytes> = [
         PriorityOp::Deposit { token: ETH, amount, to: USER },
         PriorityOp::Deposit { token: T1, amount, to: USER },
         PriorityOp::FullExit { account_id: AccountId(1), owner: USER, token: ETH },
+        PriorityOp::FullExitNft { account_id: AccountId(1), owner: USER, nft_id: bench.nft },
     ]
     .iter()
     .map(encode_priority_data)
@@ -448,6 +564,8 @@ pub fn run(
     };
     m.tx(USER, "withdrawPendingBalance", 0, &claim(ETH))?;
     m.tx(USER, "withdrawPendingBalance(ERC-20)", 0, &claim(T1))?;
+    let handover = Rollup::transferGovernanceCall { newGovernor: USER };
+    m.tx(GOV, "transferGovernance", 0, &handover)?;
 
     let transfers = bench
         .block

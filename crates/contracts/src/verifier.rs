@@ -4,7 +4,7 @@
 //! input (Tern's block commitment, or an exit commitment). Its verifying key is set once by the
 //! constructor into `immutable` values, which cost the same to read as constants. This module
 //! turns an arkworks [`VerifyingKey<Bn254>`] into those constructor arguments
-//! ([`constructor_args`]), encodes proofs and inputs the way `verifyProof` takes them
+//! ([`constructor_args`], or the whole creation code: [`creation_code`]), encodes proofs and inputs the way `verifyProof` takes them
 //! ([`encode_proof`], [`encode_input`]), and renders the same contract with the key written
 //! in as constants ([`solidity_source`]), so an auditor can read one self-contained file per key.
 //!
@@ -18,7 +18,8 @@
 //! | public input | 1 | the scalar's canonical integer, below the scalar field modulus `r` |
 
 use crate::bindings::Groth16Verifier;
-use alloy_primitives::U256;
+use alloy_primitives::{Bytes, U256};
+use alloy_sol_types::SolConstructor;
 use ark_bn254::{Bn254, Fq, Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::PrimeField;
@@ -87,6 +88,15 @@ pub fn constructor_args(
         ic0: encode_g1(ic0),
         ic1: encode_g1(ic1),
     })
+}
+
+/// The creation code that deploys a verifier for `vk`: the committed bytecode with the
+/// constructor arguments appended. Every deployment (the L1 client, the gas benchmark, tests)
+/// goes through here.
+pub fn creation_code(vk: &VerifyingKey<Bn254>) -> Result<Bytes, VerifierError> {
+    let mut code = Groth16Verifier::BYTECODE.to_vec();
+    code.extend_from_slice(&constructor_args(vk)?.abi_encode());
+    Ok(code.into())
 }
 
 /// The verifying key as the 18 words `verifyingKey()` returns: alpha (2), beta (4), gamma (4),

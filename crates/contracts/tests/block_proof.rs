@@ -14,8 +14,8 @@ use kit::*;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
 use tern_circuit::block::BlockCircuit;
-use tern_contracts::bindings::{GasProbe, Groth16Verifier};
-use tern_contracts::verifier::{constructor_args, encode_input, encode_proof};
+use tern_contracts::bindings::GasProbe;
+use tern_contracts::verifier::{creation_code, encode_input, encode_proof};
 use tern_contracts::Evm;
 use tern_prover::{dev_setup, prove as prove_groth16};
 use tern_types::ETH;
@@ -52,9 +52,8 @@ fn real_block_proof_verifies_on_revm() {
     println!("two proofs (capacity {CAPACITY}): {:?}", t.elapsed());
 
     let mut evm = Evm::new();
-    let args = constructor_args(&keys.vk).expect("one public input");
-    let (verifier, _) =
-        evm.deploy_with(DEPLOYER, &Groth16Verifier::BYTECODE, &args).expect("deploy");
+    let code = creation_code(&keys.vk).expect("one public input");
+    let (verifier, _) = evm.deploy(DEPLOYER, code).expect("deploy");
     let (probe, _) = evm.deploy(DEPLOYER, GasProbe::BYTECODE.clone()).expect("probe");
     let input_a = encode_input(&block_a.public_input().expect("input"));
     let input_b = encode_input(&block_b.public_input().expect("input"));

@@ -27,11 +27,11 @@ use tern_circuit::exit::{exit_witness, nft_exit_witness, ExitCircuit, NftExitCir
 use tern_circuit::witness::generate_witness;
 use tern_contracts::bindings::test_helpers::TestERC20;
 use tern_contracts::bindings::Rollup::{self, RollupErrors, StoredBlockInfo};
-use tern_contracts::bindings::{test_helpers::MockVerifier, Groth16Verifier, NftFactory};
+use tern_contracts::bindings::{test_helpers::MockVerifier, NftFactory};
 use tern_contracts::rollup::{
     commit_block_info, execute_block_info, genesis_stored_block_info, root_bytes, stored_block_info,
 };
-use tern_contracts::verifier::{constructor_args, encode_proof};
+use tern_contracts::verifier::{creation_code, encode_proof};
 use tern_contracts::{Evm, EvmError, Receipt};
 use tern_primitives::eddsa::PubKeyHash;
 use tern_prover::exit::{dev_exit_setup, prove_exit, ExitKeys, NftExit, TokenExit};
@@ -115,14 +115,9 @@ impl Chain {
         for who in [GOV, VALIDATOR, STRANGER] {
             evm.set_balance(who, U256::from(1000 * UNIT));
         }
-        let args = constructor_args(&keys().vk).expect("one public input");
-        let (verifier, _) =
-            evm.deploy_with(GOV, &Groth16Verifier::BYTECODE, &args).expect("block verifier");
+        let verifier = deploy_verifier(&mut evm, &keys().vk);
         let exit = match exit_verifier {
-            Some(vk) => {
-                let args = constructor_args(vk).expect("one public input");
-                evm.deploy_with(GOV, &Groth16Verifier::BYTECODE, &args).expect("exit verifier").0
-            }
+            Some(vk) => deploy_verifier(&mut evm, vk),
             None => evm.deploy(GOV, MockVerifier::BYTECODE.clone()).expect("mock").0,
         };
         let mut state = State::new();
@@ -410,10 +405,10 @@ fn deposits_to_claimed_withdrawals_with_real_proofs() {
     assert_eq!(l2_t1, FEE, "only the fee account holds T1");
 }
 
-/// Deploys a `Groth16Verifier` for `vk` on `l1`'s chain.
-fn deploy_verifier(l1: &mut Chain, vk: &ark_groth16::VerifyingKey<Bn254>) -> Address {
-    let args = constructor_args(vk).expect("one public input");
-    l1.evm.deploy_with(GOV, &Groth16Verifier::BYTECODE, &args).expect("verifier").0
+/// Deploys a `Groth16Verifier` for `vk` from the governor.
+fn deploy_verifier(evm: &mut Evm, vk: &ark_groth16::VerifyingKey<Bn254>) -> Address {
+    let code = creation_code(vk).expect("one public input");
+    evm.deploy(GOV, code).expect("verifier").0
 }
 
 #[test]
@@ -423,7 +418,7 @@ fn exodus_every_account_exits_with_real_exit_proofs() {
     let nft_keys: ExitKeys<NftExit> = dev_exit_setup(22).expect("NFT exit setup");
     println!("exit setups (token and NFT): {:.1?}", t.elapsed());
     let mut l1 = Chain::new(Some(&token_keys.vk));
-    let nft_verifier = deploy_verifier(&mut l1, &nft_keys.vk);
+    let nft_verifier = deploy_verifier(&mut l1.evm, &nft_keys.vk);
     l1.send(GOV, &Rollup::setNftExitVerifierCall { verifier: nft_verifier }).expect("NFT exits");
     let args = NftFactory::constructorCall { rollup_: l1.rollup };
     let (factory, _) = l1.evm.deploy_with(GOV, &NftFactory::BYTECODE, &args).expect("factory");

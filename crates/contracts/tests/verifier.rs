@@ -18,7 +18,8 @@ use rand_chacha::ChaCha20Rng;
 use std::sync::OnceLock;
 use tern_contracts::bindings::{GasProbe, Groth16Verifier};
 use tern_contracts::verifier::{
-    constructor_args, encode_input, encode_proof, solidity_source, vk_words, VerifierError,
+    constructor_args, creation_code, encode_input, encode_proof, solidity_source, vk_words,
+    VerifierError,
 };
 use tern_contracts::{Evm, EvmError};
 
@@ -79,9 +80,8 @@ fn toy() -> &'static Toy {
 }
 
 fn deploy(evm: &mut Evm, vk: &VerifyingKey<Bn254>) -> Address {
-    let args = constructor_args(vk).expect("one public input");
-    let (addr, receipt) =
-        evm.deploy_with(DEPLOYER, &Groth16Verifier::BYTECODE, &args).expect("deploy");
+    let code = creation_code(vk).expect("one public input");
+    let (addr, receipt) = evm.deploy(DEPLOYER, code).expect("deploy");
     println!("Groth16Verifier deployment gas: {}", receipt.gas_used);
     addr
 }

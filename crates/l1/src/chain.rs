@@ -13,10 +13,10 @@ use alloy_sol_types::{SolCall, SolConstructor};
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
 use std::future::Future;
+use tern_contracts::bindings::NftFactory;
 use tern_contracts::bindings::Rollup;
-use tern_contracts::bindings::{Groth16Verifier, NftFactory};
 use tern_contracts::rollup::root_bytes;
-use tern_contracts::verifier::constructor_args;
+use tern_contracts::verifier::creation_code;
 use tern_primitives::Fr;
 use tern_types::TokenId;
 
@@ -162,10 +162,8 @@ pub trait RollupAdmin: EthChain {
     ) -> impl Future<Output = L1Result<(Self, Deployment)>> + Send {
         async move {
             let mut gas = Vec::new();
-            let exit_args = constructor_args(&config.exit_vk)?;
-            let (exit_verifier, r) = self
-                .deploy_contract("Groth16Verifier (exit)", &Groth16Verifier::BYTECODE, &exit_args)
-                .await?;
+            let (exit_verifier, r) =
+                self.deploy_code("Groth16Verifier (exit)", creation_code(&config.exit_vk)?).await?;
             gas.push(("deploy exit verifier".to_owned(), r.gas_used));
             let args = Rollup::constructorCall {
                 governor_: self.signer_address(),
@@ -179,10 +177,7 @@ pub trait RollupAdmin: EthChain {
             let client = self.with_rollup(rollup);
             let mut block_verifiers = Vec::new();
             for (chunks, vk) in &config.block_verifiers {
-                let args = constructor_args(vk)?;
-                let (verifier, r) = self
-                    .deploy_contract("Groth16Verifier", &Groth16Verifier::BYTECODE, &args)
-                    .await?;
+                let (verifier, r) = self.deploy_code("Groth16Verifier", creation_code(vk)?).await?;
                 gas.push((format!("deploy verifier (capacity {chunks})"), r.gas_used));
                 let r = client.set_verifier(*chunks, verifier).await?;
                 gas.push((format!("setVerifier (capacity {chunks})"), r.gas_used));
@@ -197,14 +192,8 @@ pub trait RollupAdmin: EthChain {
             gas.push(("setNftFactory".to_owned(), r.gas_used));
             let nft_exit_verifier = match &config.nft_exit_vk {
                 Some(vk) => {
-                    let args = constructor_args(vk)?;
-                    let (verifier, r) = self
-                        .deploy_contract(
-                            "Groth16Verifier (NFT exit)",
-                            &Groth16Verifier::BYTECODE,
-                            &args,
-                        )
-                        .await?;
+                    let (verifier, r) =
+                        self.deploy_code("Groth16Verifier (NFT exit)", creation_code(vk)?).await?;
                     gas.push(("deploy NFT exit verifier".to_owned(), r.gas_used));
                     let r = client.set_nft_exit_verifier(verifier).await?;
                     gas.push(("setNftExitVerifier".to_owned(), r.gas_used));

@@ -30,12 +30,12 @@ use tern_circuit::block::BlockCircuit;
 use tern_circuit::exit::{exit_witness, nft_exit_witness, ExitCircuit, NftExitCircuit};
 use tern_circuit::witness::generate_witness;
 use tern_contracts::bindings::test_helpers::TestERC20;
-use tern_contracts::bindings::{GasProbe, Groth16Verifier, NftFactory, Rollup};
+use tern_contracts::bindings::{GasProbe, NftFactory, Rollup};
 use tern_contracts::evm::CHAIN_ID;
 use tern_contracts::rollup::{
     commit_block_info, execute_block_info, genesis_stored_block_info, root_bytes, stored_block_info,
 };
-use tern_contracts::verifier::{constructor_args, encode_input, encode_proof};
+use tern_contracts::verifier::{creation_code, encode_input, encode_proof};
 use tern_contracts::{Evm, EvmError};
 use tern_prover::exit::{dev_exit_setup, prove_exit, NftExit, TokenExit};
 use tern_prover::{dev_key_stem, dev_setup, prove, read_keys, verify, write_keys, Keys};
@@ -405,15 +405,14 @@ pub fn run(
     for who in [DEPLOYER, GOV, VALIDATOR, USER] {
         evm.set_balance(who, U256::from(1_000_000 * UNIT));
     }
-    let (verifier, _) = evm
-        .deploy_with(DEPLOYER, &Groth16Verifier::BYTECODE, &constructor_args(&vk)?)
-        .map_err(evm_step("deploy the verifier"))?;
+    let (verifier, _) =
+        evm.deploy(DEPLOYER, creation_code(&vk)?).map_err(evm_step("deploy the verifier"))?;
     // From GOV, so that DEPLOYER's nonces (and the rollup's address) stay as predicted.
     let (exit_verifier, _) = evm
-        .deploy_with(GOV, &Groth16Verifier::BYTECODE, &constructor_args(&token_keys.vk)?)
+        .deploy(GOV, creation_code(&token_keys.vk)?)
         .map_err(evm_step("deploy the exit verifier"))?;
     let (nft_exit_verifier, _) = evm
-        .deploy_with(GOV, &Groth16Verifier::BYTECODE, &constructor_args(&nft_keys.vk)?)
+        .deploy(GOV, creation_code(&nft_keys.vk)?)
         .map_err(evm_step("deploy the NFT exit verifier"))?;
     let mut pre_state = bench.pre_state;
     let genesis = pre_state.root();

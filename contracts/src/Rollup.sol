@@ -172,6 +172,7 @@ contract Rollup {
     error BlockAlreadyProven(uint64 blockNumber);
     error InvalidProof(uint64 blockNumber);
     error PendingOpsMismatch(uint64 blockNumber);
+    error BlocksInFlight(uint64 committed, uint64 executed);
     error InsufficientPendingBalance(uint128 available, uint128 requested);
     error EthTransferFailed();
     error TokenTransferFailed(address token);
@@ -711,13 +712,9 @@ contract Rollup {
             if (b.blockNumber != executed) revert WrongBlockNumber(executed, b.blockNumber);
             if (executed > totalBlocksProven) revert BlockNotProven(executed);
             if (storedBlockHashes[executed] != hashStoredBlockInfo(b)) revert StoredBlockMismatch(executed);
-            bytes32 opsHash;
-            bytes[] calldata ops = blocks[i].pendingOnchainOps;
-            for (uint256 j = 0; j < ops.length; ++j) {
-                opsHash = keccak256(abi.encodePacked(opsHash, ops[j]));
-                _executeOp(ops[j]);
+            if (_executeOps(blocks[i].pendingOnchainOps) != b.pendingOnchainOpsHash) {
+                revert PendingOpsMismatch(executed);
             }
-            if (opsHash != b.pendingOnchainOpsHash) revert PendingOpsMismatch(executed);
             popped += b.priorityOperations;
             lastExecutedStateRoot = b.stateRoot;
             emit BlockExecuted(executed, b.stateRoot);
@@ -726,6 +723,46 @@ contract Rollup {
         firstPriorityRequestId += popped;
         totalOpenPriorityRequests -= popped;
         totalCommittedPriorityRequests -= popped;
+    }
+
+    /// Commits, proves and executes `newBlock` in one transaction, for an operator that proves a
+    /// block before publishing it (as Hermez and Loopring do). It saves two transactions'
+    /// intrinsic gas and the block checks that proving and executing repeat. Every committed
+    /// block must already be executed (`BlocksInFlight`). The rules are those of `commitBlocks`,
+    /// `proveBlocks` and `executeBlocks`, and the node sees the same three events.
+    function commitProveExecute(
+        StoredBlockInfo calldata lastCommitted,
+        CommitBlockInfo calldata newBlock,
+        uint256[8] calldata proof,
+        bytes[] calldata pendingOnchainOps
+    ) external onlyValidator notExodus {
+        uint64 number = totalBlocksCommitted;
+        if (totalBlocksExecuted != number) revert BlocksInFlight(number, totalBlocksExecuted);
+        if (storedBlockHashes[number] != hashStoredBlockInfo(lastCommitted)) revert StoredBlockMismatch(number);
+        // Nothing is committed beyond the executed blocks, so no open request is served yet.
+        StoredBlockInfo memory b = _commitOne(lastCommitted, newBlock, firstPriorityRequestId);
+        number = b.blockNumber;
+        storedBlockHashes[number] = hashStoredBlockInfo(b);
+        emit BlockCommit(number, b.stateRoot, b.commitment);
+        if (!verifiers[b.chunks].verifyProof(proof, uint256(b.commitment))) revert InvalidProof(number);
+        emit BlockProven(number);
+        if (_executeOps(pendingOnchainOps) != b.pendingOnchainOpsHash) revert PendingOpsMismatch(number);
+        lastExecutedStateRoot = b.stateRoot;
+        emit BlockExecuted(number, b.stateRoot);
+        totalBlocksCommitted = number;
+        totalBlocksProven = number;
+        totalBlocksExecuted = number;
+        firstPriorityRequestId += b.priorityOperations;
+        totalOpenPriorityRequests -= b.priorityOperations;
+    }
+
+    /// Executes a block's pending onchain operations and returns their hash chain, which the
+    /// caller checks against the one the commit stored.
+    function _executeOps(bytes[] calldata ops) internal returns (bytes32 opsHash) {
+        for (uint256 j = 0; j < ops.length; ++j) {
+            opsHash = keccak256(abi.encodePacked(opsHash, ops[j]));
+            _executeOp(ops[j]);
+        }
     }
 
     function _executeOp(bytes calldata op) internal {

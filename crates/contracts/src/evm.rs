@@ -125,6 +125,17 @@ impl Evm {
         Self { evm: ctx.build_mainnet() }
     }
 
+    /// A copy of this chain that goes on separately: the same accounts, code, storage, block
+    /// number and timestamp. The gas benchmark lands one block two ways from the same state.
+    pub fn fork(&self) -> Self {
+        let ctx = &self.evm.ctx;
+        let db = ctx.journaled_state.database.clone();
+        let fork = MainnetContext::<CacheDB<EmptyDB>>::new(db, SpecId::CANCUN)
+            .with_cfg(ctx.cfg.clone())
+            .with_block(ctx.block.clone());
+        Self { evm: fork.build_mainnet() }
+    }
+
     /// Sets `who`'s ETH balance to `wei`, keeping its nonce and code.
     pub fn set_balance(&mut self, who: Address, wei: U256) {
         let mut info = self.account(who);

@@ -926,6 +926,108 @@ fn several_blocks_in_one_call() {
     assert_eq!(fx.view(&Rollup::firstPriorityRequestIdCall {}), 2);
 }
 
+/// `commitProveExecute` for `block` on top of `fx.last`, from `from`, with `edit` applied to
+/// its arguments.
+fn one_call(
+    fx: &mut Fx,
+    from: Address,
+    block: &Block,
+    edit: impl FnOnce(&mut Rollup::commitProveExecuteCall),
+) -> Result<Receipt<()>, EvmError> {
+    let stored = stored_block_info(block).expect("stored");
+    let mut call = Rollup::commitProveExecuteCall {
+        lastCommitted: fx.last.clone(),
+        newBlock: commit_block_info(block).expect("args"),
+        proof: mock_proof(U256::from_be_bytes(stored.commitment.0)),
+        pendingOnchainOps: execute_block_info(block).expect("ops").pendingOnchainOps,
+    };
+    edit(&mut call);
+    fx.send(from, &call).map(Receipt::discard)
+}
+
+#[test]
+fn commit_prove_execute_lands_a_block_in_one_call() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let (a, b) = (fx.wallets[0].address, fx.wallets[1].address);
+    let a_id = fx.wallets[0].account_id;
+    // A deposit and a full exit (matched against the queue at commit) and a withdrawal
+    // (executed from the pending operations).
+    fx.deposit_eth(a, a, UNIT);
+    fx.send(a, &Rollup::requestFullExitCall { accountId: a_id.0, tokenId: 1 }).expect("exit");
+    fx.queue.push(PriorityOp::FullExit { account_id: a_id, owner: a, token: fx.t1 });
+    let withdraw = fx.wallets[0].withdraw(b, ETH, 2 * UNIT, 0).expect("sign");
+    let block = fx.block(vec![withdraw]);
+    let first = fx.view(&Rollup::firstPriorityRequestIdCall {});
+    assert_eq!(fx.view(&Rollup::totalOpenPriorityRequestsCall {}), 2);
+
+    // Refusals, each leaving the chain as it was.
+    let refused = |fx: &mut Fx, from, edit: &dyn Fn(&mut Rollup::commitProveExecuteCall)| {
+        err(one_call(fx, from, &block, edit).expect_err("must revert"))
+    };
+    let e = refused(&mut fx, STRANGER, &|_| ());
+    assert!(matches!(e, RollupErrors::NotValidator(_)), "{e:?}");
+    let e = refused(&mut fx, VALIDATOR, &|c| c.lastCommitted.stateRoot.0[0] ^= 1);
+    assert!(matches!(e, RollupErrors::StoredBlockMismatch(_)), "{e:?}");
+    let e = refused(&mut fx, VALIDATOR, &|c| c.newBlock.blockNumber += 1);
+    assert!(matches!(e, RollupErrors::WrongBlockNumber(_)), "{e:?}");
+    let e = refused(&mut fx, VALIDATOR, &|c| {
+        c.newBlock.pubdata = c.newBlock.pubdata[1..].to_vec().into()
+    });
+    assert!(matches!(e, RollupErrors::PubdataNotChunkAligned(_)), "{e:?}");
+    // A forged proof: for another input.
+    let e = refused(&mut fx, VALIDATOR, &|c| c.proof[0] = U256::from(1));
+    assert!(matches!(e, RollupErrors::InvalidProof(_)), "{e:?}");
+    let e = refused(&mut fx, VALIDATOR, &|c| c.pendingOnchainOps.clear());
+    assert!(matches!(e, RollupErrors::PendingOpsMismatch(_)), "{e:?}");
+    for counter in [
+        fx.view(&Rollup::totalBlocksCommittedCall {}),
+        fx.view(&Rollup::totalBlocksProvenCall {}),
+        fx.view(&Rollup::totalBlocksExecutedCall {}),
+    ] {
+        assert_eq!(counter, 3, "a refused call changes nothing");
+    }
+    assert_eq!(fx.view(&Rollup::pendingBalancesCall { _0: b, _1: 0 }), 0);
+
+    let r = one_call(&mut fx, VALIDATOR, &block, |_| ()).expect("one call");
+    fx.last = stored_block_info(&block).expect("stored");
+    println!("commitProveExecute: {} gas", r.gas_used);
+    assert_eq!(events::<Rollup::BlockCommit>(&r)[0].blockNumber, 4);
+    assert_eq!(events::<Rollup::BlockProven>(&r)[0].blockNumber, 4);
+    assert_eq!(events::<Rollup::BlockExecuted>(&r)[0].blockNumber, 4);
+    assert_eq!(events::<Rollup::PendingBalanceCredited>(&r).len(), 2);
+    for counter in [
+        fx.view(&Rollup::totalBlocksCommittedCall {}),
+        fx.view(&Rollup::totalBlocksProvenCall {}),
+        fx.view(&Rollup::totalBlocksExecutedCall {}),
+    ] {
+        assert_eq!(counter, 4);
+    }
+    let root = tern_contracts::rollup::root_bytes(&fx.state.root());
+    assert_eq!(fx.view(&Rollup::lastExecutedStateRootCall {}), root);
+    assert_eq!(fx.view(&Rollup::firstPriorityRequestIdCall {}), first + 2);
+    assert_eq!(fx.view(&Rollup::totalOpenPriorityRequestsCall {}), 0);
+    assert_eq!(fx.view(&Rollup::totalCommittedPriorityRequestsCall {}), 0);
+    assert_eq!(fx.view(&Rollup::pendingBalancesCall { _0: b, _1: 0 }), 2 * UNIT);
+    assert_eq!(fx.view(&Rollup::pendingBalancesCall { _0: a, _1: 1 }), 10 * UNIT);
+
+    // The three-call path goes on from there; while a committed block waits for its proof,
+    // a block cannot be landed in one call.
+    fx.deposit_eth(STRANGER, FEE_ADDRESS, 1);
+    let b5 = fx.block(vec![]);
+    fx.commit(&b5).expect("commit block 5");
+    fx.deposit_eth(STRANGER, FEE_ADDRESS, 2);
+    let b6 = fx.block(vec![]);
+    let e = err(one_call(&mut fx, VALIDATOR, &b6, |_| ()).expect_err("in flight"));
+    assert!(matches!(e, RollupErrors::BlocksInFlight(_)), "{e:?}");
+    fx.prove(&b5).expect("prove block 5");
+    let e = err(one_call(&mut fx, VALIDATOR, &b6, |_| ()).expect_err("in flight"));
+    assert!(matches!(e, RollupErrors::BlocksInFlight(_)), "{e:?}");
+    fx.execute(&b5).expect("execute block 5");
+    one_call(&mut fx, VALIDATOR, &b6, |_| ()).expect("block 6 in one call");
+    assert_eq!(fx.view(&Rollup::totalBlocksExecutedCall {}), 6);
+}
+
 #[test]
 fn execute_reverts() {
     let mut fx = Fx::new();

@@ -141,6 +141,18 @@ pub trait L1Client: Send + Sync {
         blocks: &[ExecuteBlockInfo],
     ) -> impl Future<Output = L1Result<TxOutcome>> + Send;
 
+    /// `commitProveExecute(lastCommitted, block, proof, pendingOnchainOps)`: one block
+    /// committed, proven and executed in one transaction, when every committed block is
+    /// already executed (validators only). `execute` is the block's `ExecuteBlockInfo`, whose
+    /// pending operations are sent.
+    fn commit_prove_execute(
+        &self,
+        last_committed: &StoredBlockInfo,
+        block: &CommitBlockInfo,
+        proof: &[U256; 8],
+        execute: &ExecuteBlockInfo,
+    ) -> impl Future<Output = L1Result<TxOutcome>> + Send;
+
     /// `revertBlocks(blocks)`: committed, unproven blocks, newest first (validators only).
     fn revert_blocks(
         &self,
@@ -281,6 +293,22 @@ impl<T: EthChain> L1Client for T {
 
     async fn execute_blocks(&self, blocks: &[ExecuteBlockInfo]) -> L1Result<TxOutcome> {
         self.rollup_call(&Rollup::executeBlocksCall { blocks: blocks.to_vec() }).await
+    }
+
+    async fn commit_prove_execute(
+        &self,
+        last_committed: &StoredBlockInfo,
+        block: &CommitBlockInfo,
+        proof: &[U256; 8],
+        execute: &ExecuteBlockInfo,
+    ) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::commitProveExecuteCall {
+            lastCommitted: last_committed.clone(),
+            newBlock: block.clone(),
+            proof: *proof,
+            pendingOnchainOps: execute.pendingOnchainOps.clone(),
+        })
+        .await
     }
 
     async fn revert_blocks(&self, blocks: &[StoredBlockInfo]) -> L1Result<TxOutcome> {

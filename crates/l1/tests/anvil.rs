@@ -346,13 +346,21 @@ async fn flow<H: Harness>(h: &H) -> Result<()> {
     let txs = vec![alice.withdraw(alice.address, ETH, 2 * UNIT, 0)?];
     let (b3, p3) = native.block(&queue, txs)?;
 
-    // Block 1 alone, then blocks 2 and 3 in one call each.
+    // Block 1 committed, proven and executed in one transaction; then blocks 2 and 3 through
+    // the three calls, both blocks in each.
     let genesis_info = genesis_stored_block_info(&genesis);
     let stored = |b: &Block| stored_block_info(b).map_err(L1Error::from);
-    gov.commit_blocks(&genesis_info, &[commit_block_info(&b1)?]).await?;
-    let proven = a.prove_blocks(&[stored(&b1)?], &[p1]).await?;
-    assert_eq!(proven.events[0].kind, L1EventKind::BlockProven { number: 1 });
-    a.execute_blocks(&[execute_block_info(&b1)?]).await?;
+    let landed = gov
+        .commit_prove_execute(
+            &genesis_info,
+            &commit_block_info(&b1)?,
+            &p1,
+            &execute_block_info(&b1)?,
+        )
+        .await?;
+    println!("commitProveExecute (capacity {CAPACITY}) gas: {}", landed.gas_used);
+    assert!(landed.events.iter().any(|e| e.kind == L1EventKind::BlockProven { number: 1 }));
+    assert_eq!(gov.block_totals().await?, (1, 1, 1));
     let replay = gov.commit_blocks(&genesis_info, &[commit_block_info(&b1)?]).await;
     let e = replay.expect_err("block 1 again");
     assert!(matches!(e.rollup_error(), Some(RollupErrors::StoredBlockMismatch(_))), "{e}");

@@ -7,11 +7,11 @@
 //! and lands the block two ways from the same state (on a fork of the chain): through
 //! `commitBlocks`, `proveBlocks` (the real verifier, the real proof) and `executeBlocks`, and in
 //! one `commitProveExecute`. `gas_per_transfer` is the one-transaction figure, the way an
-//! operator that proves before publishing lands blocks. It also measures every other function of the rollup: governance, a
-//! creator registering an NFT factory, `revertBlocks`, deposits, full-exit requests (token and
-//! NFT), an on-chain ChangePubKey fact, and exodus: activation, a token exit and an NFT exit
-//! with real exit proofs (INSECURE dev keys of the exit circuits), the NFT minted on L1,
-//! refunds of unprocessed requests, and pending-balance claims.
+//! operator that proves before publishing lands blocks. It also measures every other function of
+//! the rollup: governance, a creator registering an NFT factory, `revertBlocks`, deposits,
+//! full-exit requests (token and NFT), an on-chain ChangePubKey fact, and exodus: activation, a
+//! token exit and an NFT exit with real exit proofs (INSECURE dev keys of the exit circuits), the
+//! NFT minted on L1, refunds of unprocessed requests, and pending-balance claims.
 //!
 //! Gas is the transaction's, as a receipt reports it (21,000 intrinsic and calldata included)
 //! under the Cancun rules the artifacts are compiled for. Since Prague, EIP-7623 charges a

@@ -500,16 +500,14 @@ contract Rollup {
         for (uint256 i = 0; i < newBlocks.length; ++i) {
             prev = _commitOne(prev, newBlocks[i], nextPriority);
             nextPriority += prev.priorityOperations;
-            storedBlockHashes[prev.blockNumber] = hashStoredBlockInfo(prev);
-            emit BlockCommit(prev.blockNumber, prev.stateRoot, prev.commitment);
         }
         totalBlocksCommitted = prev.blockNumber;
         totalCommittedPriorityRequests = nextPriority - firstPriorityRequestId;
     }
 
+    /// Checks `b` on top of `prev`, stores its hash and announces it (`BlockCommit`).
     function _commitOne(StoredBlockInfo memory prev, CommitBlockInfo calldata b, uint64 nextPriority)
         internal
-        view
         returns (StoredBlockInfo memory out)
     {
         if (b.blockNumber != prev.blockNumber + 1) revert WrongBlockNumber(prev.blockNumber + 1, b.blockNumber);
@@ -535,6 +533,8 @@ contract Rollup {
         out.commitment = blockCommitment(
             b.blockNumber, b.feeAccount, prev.stateRoot, b.newStateRoot, b.timestamp, bitmap, b.pubdata
         );
+        storedBlockHashes[out.blockNumber] = hashStoredBlockInfo(out);
+        emit BlockCommit(out.blockNumber, out.stateRoot, out.commitment);
     }
 
     /// Visits the onchain operations at the chunks `b.onchainOps` lists and returns the onchain
@@ -742,8 +742,6 @@ contract Rollup {
         // Nothing is committed beyond the executed blocks, so no open request is served yet.
         StoredBlockInfo memory b = _commitOne(lastCommitted, newBlock, firstPriorityRequestId);
         number = b.blockNumber;
-        storedBlockHashes[number] = hashStoredBlockInfo(b);
-        emit BlockCommit(number, b.stateRoot, b.commitment);
         if (!verifiers[b.chunks].verifyProof(proof, uint256(b.commitment))) revert InvalidProof(number);
         emit BlockProven(number);
         if (_executeOps(pendingOnchainOps) != b.pendingOnchainOpsHash) revert PendingOpsMismatch(number);

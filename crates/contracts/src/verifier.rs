@@ -4,8 +4,8 @@
 //! input (Tern's block commitment, or an exit commitment). Its verifying key is set once by the
 //! constructor into `immutable` values, which cost the same to read as constants. This module
 //! turns an arkworks [`VerifyingKey<Bn254>`] into those constructor arguments
-//! ([`constructor_args`], or the whole creation code: [`creation_code`]), encodes proofs and inputs the way `verifyProof` takes them
-//! ([`encode_proof`], [`encode_input`]), and renders the same contract with the key written
+//! ([`constructor_args`], or the whole creation code: [`creation_code`]), encodes proofs and
+//! inputs the way `verifyProof` takes them ([`encode_proof`], [`encode_input`]), and renders the same contract with the key written
 //! in as constants ([`solidity_source`]), so an auditor can read one self-contained file per key.
 //!
 //! ## Encoding

@@ -143,14 +143,14 @@ pub trait L1Client: Send + Sync {
 
     /// `commitProveExecute(lastCommitted, block, proof, pendingOnchainOps)`: one block
     /// committed, proven and executed in one transaction, when every committed block is
-    /// already executed (validators only). `execute` is the block's `ExecuteBlockInfo`, whose
-    /// pending operations are sent.
+    /// already executed (validators only). `pending_onchain_ops` are the block's operations
+    /// that execution acts on (`tern_contracts::rollup::pending_onchain_ops`).
     fn commit_prove_execute(
         &self,
         last_committed: &StoredBlockInfo,
         block: &CommitBlockInfo,
         proof: &[U256; 8],
-        execute: &ExecuteBlockInfo,
+        pending_onchain_ops: &[Bytes],
     ) -> impl Future<Output = L1Result<TxOutcome>> + Send;
 
     /// `revertBlocks(blocks)`: committed, unproven blocks, newest first (validators only).
@@ -300,13 +300,13 @@ impl<T: EthChain> L1Client for T {
         last_committed: &StoredBlockInfo,
         block: &CommitBlockInfo,
         proof: &[U256; 8],
-        execute: &ExecuteBlockInfo,
+        pending_onchain_ops: &[Bytes],
     ) -> L1Result<TxOutcome> {
         self.rollup_call(&Rollup::commitProveExecuteCall {
             lastCommitted: last_committed.clone(),
             newBlock: block.clone(),
             proof: *proof,
-            pendingOnchainOps: execute.pendingOnchainOps.clone(),
+            pendingOnchainOps: pending_onchain_ops.to_vec(),
         })
         .await
     }

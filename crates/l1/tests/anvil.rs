@@ -41,7 +41,8 @@ use tern_contracts::bindings::test_helpers::TestERC20;
 use tern_contracts::bindings::NftFactory;
 use tern_contracts::bindings::Rollup::{self, RollupErrors, StoredBlockInfo};
 use tern_contracts::rollup::{
-    commit_block_info, execute_block_info, genesis_stored_block_info, root_bytes, stored_block_info,
+    commit_block_info, execute_block_info, genesis_stored_block_info, pending_onchain_ops,
+    root_bytes, stored_block_info,
 };
 use tern_contracts::verifier::encode_proof;
 use tern_l1::{
@@ -355,7 +356,7 @@ async fn flow<H: Harness>(h: &H) -> Result<()> {
             &genesis_info,
             &commit_block_info(&b1)?,
             &p1,
-            &execute_block_info(&b1)?,
+            &pending_onchain_ops(&b1)?,
         )
         .await?;
     println!("commitProveExecute (capacity {CAPACITY}) gas: {}", landed.gas_used);

@@ -235,6 +235,7 @@ fn every_op() -> Vec<Op> {
             owner: a,
             nft_id: NftId(3),
             info,
+            success: true,
         }),
     ]
 }

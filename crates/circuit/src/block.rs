@@ -92,7 +92,13 @@ fn synthesize(cs: &Cs, w: &BlockWitness) -> Result<(), SynthesisError> {
     let account_root = witness(cs, w.account_root)?;
     let nft_root = witness(cs, w.nft_root)?;
     let next_nft_id = witness(cs, Fr::from(w.next_nft_id))?;
-    let old_root = poseidon_var(&[account_root.clone(), nft_root.clone(), next_nft_id.clone()])?;
+    let next_account_id = witness(cs, Fr::from(w.next_account_id))?;
+    let old_root = poseidon_var(&[
+        account_root.clone(),
+        nft_root.clone(),
+        next_nft_id.clone(),
+        next_account_id.clone(),
+    ])?;
 
     // The fee slots' tokens, 10 bits each (they index the fee account's balance tree).
     let slot_bits = w
@@ -104,7 +110,7 @@ fn synthesize(cs: &Cs, w: &BlockWitness) -> Result<(), SynthesisError> {
     let slot_tokens = slot_bits.iter().map(|b| le_value(b)).collect::<Result<Vec<_>, _>>()?;
     let mut collected = vec![FpVar::zero(); MAX_FEE_TOKENS_PER_BLOCK];
 
-    let mut carry = Carry::start(account_root, nft_root, next_nft_id);
+    let mut carry = Carry::start(account_root, nft_root, next_nft_id, next_account_id);
     let mut pubdata = Vec::with_capacity(w.chunks.len() * CHUNK_BYTES);
     let mut onchain = Vec::with_capacity(w.chunks.len());
     for chunk in &w.chunks {
@@ -123,7 +129,12 @@ fn synthesize(cs: &Cs, w: &BlockWitness) -> Result<(), SynthesisError> {
     carry.finish()?;
 
     let root = fee_update(cs, &w.fees, &fee_account, &slot_bits, &collected, &carry.account_root)?;
-    let new_root = poseidon_var(&[root, carry.nft_root.clone(), carry.next_nft_id.clone()])?;
+    let new_root = poseidon_var(&[
+        root,
+        carry.nft_root.clone(),
+        carry.next_nft_id.clone(),
+        carry.next_account_id.clone(),
+    ])?;
 
     let header = HeaderVar { number, fee_account, old_root, new_root, timestamp };
     // Bit 7 of byte k is chunk 8k (`Block::onchain_bitmap`).

@@ -54,6 +54,8 @@ pub(crate) struct Carry {
     pub(crate) nft_root: Var,
     /// `next_nft_id`.
     pub(crate) next_nft_id: Var,
+    /// `next_account_id`: the only id a new account may take.
+    pub(crate) next_account_id: Var,
     /// The previous slot's selectors, `[opcode][position]`.
     selectors: Vec<Vec<Var>>,
     args: Vec<Var>,
@@ -63,12 +65,18 @@ pub(crate) struct Carry {
 
 impl Carry {
     /// The state before the first slot; the first slot starts an operation.
-    pub(crate) fn start(account_root: Var, nft_root: Var, next_nft_id: Var) -> Self {
+    pub(crate) fn start(
+        account_root: Var,
+        nft_root: Var,
+        next_nft_id: Var,
+        next_account_id: Var,
+    ) -> Self {
         let selectors = OPCODES.iter().map(|&op| vec![Var::zero(); chunks(op)]).collect();
         Self {
             account_root,
             nft_root,
             next_nft_id,
+            next_account_id,
             selectors,
             args: vec![Var::zero(); ARGS],
             remaining: vec![Var::zero(); ARGS],
@@ -344,15 +352,19 @@ pub(crate) fn chunk_slot(
     let account_root = pick(&active0, &root_after, &carry.account_root)?;
 
     // Rules on unit 0's account.
-    let owner_match = address.is_eq(&a(Arg::Addr0))?;
-    let owner_match = Var::from(owner_match);
+    // An empty slot (address 0) is nobody's: it never matches a requester, even one that names
+    // the zero address, so a ChangePubKey or a full exit cannot act on it.
     let is_new = Var::from(address.is_zero()?);
+    let owner_match = Var::from(address.is_eq(&a(Arg::Addr0))?) * (Var::one() - &is_new);
     let empty = Var::constant(empty_balance_root()?);
     // Deposit: to the account with that address, or to an empty slot that becomes it.
     zero_if(&((Var::one() - &owner_match) * (Var::one() - &is_new)), &deposit)?;
     let creates = &deposit * &is_new;
-    zero_if(&(meta + pkh), &creates)?;
+    zero_if(meta, &creates)?;
+    zero_if(pkh, &creates)?;
     zero_if(&(&balances_before - &empty), &creates)?;
+    // Accounts are created in sequence: only at `next_account_id`.
+    zero_if(&(a(Arg::Id0) - &carry.next_account_id), &creates)?;
     // Deposits, new accounts and withdrawals never name the zero address (funds sent there
     // are lost).
     nonzero_if(&a(Arg::Addr0), &add_all([&deposit, &to_new, &withdraw, &wn0]))?;
@@ -419,9 +431,14 @@ pub(crate) fn chunk_slot(
     // address.
     nonzero_if(f2, &add_all([&transfer, &mint0, &tn1]))?;
     zero_if(&(&x(Aux::Addr) - f2), &(&mint0 + &tn1))?;
-    // TransferToNew: the slot was empty.
-    zero_if(&(f0 + f1 + f2), &to_new)?;
+    // TransferToNew: the slot was empty (each field, so that this holds without a range
+    // invariant on the leaf's fields), and it is the next account id.
+    zero_if(f0, &to_new)?;
+    zero_if(f1, &to_new)?;
+    zero_if(f2, &to_new)?;
     zero_if(&(&balances_before1 - &empty), &to_new)?;
+    zero_if(&(a(Arg::Id1) - &carry.next_account_id), &to_new)?;
+    let next_account_id = &carry.next_account_id + &creates + &to_new;
     // ForcedExit: a keyless target with the signed address loses its whole, non-zero balance.
     zero_if(&(f2 - a(Arg::Addr0)), &forced)?;
     zero_if(f1, &forced)?;
@@ -450,16 +467,22 @@ pub(crate) fn chunk_slot(
     zero_if(&(f3 - a(Arg::ContentLo)), &info)?;
     zero_if(&(Var::one() - &e_after), &info)?;
     let unowned = &fen0 - &exits;
-    let info_sum =
-        a(Arg::Creator) + a(Arg::Addr1) + a(Arg::Serial) + a(Arg::ContentHi) + a(Arg::ContentLo);
-    zero_if(&info_sum, &unowned)?;
+    for field in [Arg::Creator, Arg::Addr1, Arg::Serial, Arg::ContentHi, Arg::ContentLo] {
+        zero_if(&a(field), &unowned)?;
+    }
     zero_if(&(&e_after - &e_before), &unowned)?;
+    // FullExitNFT says explicitly whether it was served (its 1-bit `success` field).
+    zero_if(&(a(Arg::Mask) - &exits), &fen0)?;
 
     // ---- The signature. ----
     let sig = &w.signature;
-    let signed_nonce = witness(cs, Fr::from(sig.nonce))?;
-    let valid_from = witness(cs, Fr::from(sig.valid_from))?;
-    let valid_until = witness(cs, Fr::from(sig.valid_until))?;
+    let signed_nonce = witness(cs, sig.nonce)?;
+    let valid_from = witness(cs, sig.valid_from)?;
+    let valid_until = witness(cs, sig.valid_until)?;
+    // Every witnessed field of a signed message at its declared width
+    // (`docs/spec/transactions.md`): otherwise `valid_from − 2⁶⁴` with `nonce + 1` hashes to
+    // the same `m0`, and a cancelled transaction replays at the next nonce.
+    range_check(&valid_from, TIME_BITS)?;
     range_check(&valid_until, TIME_BITS)?;
     range_check(&(ts - &valid_from), TIME_BITS)?;
     range_check(&(&valid_until - ts), TIME_BITS)?;
@@ -471,9 +494,10 @@ pub(crate) fn chunk_slot(
     let signer_pkh = pick(&cpk, &a(Arg::Pkh), pkh)?;
     zero_if(&(le_value(&key_hash[..160])? - signer_pkh), &signs)?;
 
-    let order_amount = witness(cs, Fr::from(sig.order_amount))?;
-    let ratio_sell = witness(cs, Fr::from(sig.ratio.0))?;
-    let ratio_buy = witness(cs, Fr::from(sig.ratio.1))?;
+    let order_amount = witness(cs, sig.order_amount)?;
+    range_check(&order_amount, BALANCE_BITS)?;
+    let ratio_sell = witness(cs, sig.ratio.0)?;
+    let ratio_buy = witness(cs, sig.ratio.1)?;
     let ty = add_all(&[
         (&transfer + &to_new) * Fr::from(TRANSFER),
         &withdraw * Fr::from(WITHDRAW),
@@ -564,7 +588,16 @@ pub(crate) fn chunk_slot(
     let onchain_bit = Boolean::new_witness(cs.clone(), || Ok(onchain.value()? == Fr::ONE))?;
     Var::from(onchain_bit.clone()).enforce_equal(&onchain)?;
 
-    *carry = Carry { account_root, nft_root, next_nft_id, selectors: sel, args, remaining, aux };
+    *carry = Carry {
+        account_root,
+        nft_root,
+        next_nft_id,
+        next_account_id,
+        selectors: sel,
+        args,
+        remaining,
+        aux,
+    };
     let bytes = bits.chunks(8).map(|byte| UInt8::from_bits_le(&reversed(byte))).collect();
     Ok(ChunkOut { bytes, onchain: onchain_bit, fee, fee_token })
 }

@@ -24,13 +24,14 @@
 //!   balance_root)` (`docs/spec/state.md`) and hashes up the account path to `account_root`;
 //!   `nonce`, `nfts_minted` and `pubkey_hash` are free witnesses: the exit does not read them,
 //!   and any other values change the leaf;
-//! - the state root is `Poseidon(account_root, nft_root, next_nft_id)`, written in the preimage
-//!   in its canonical 32-byte big-endian encoding (strict decomposition, so no second encoding).
+//! - the state root is `Poseidon(account_root, nft_root, next_nft_id, next_account_id)`, written
+//!   in the preimage in its canonical 32-byte big-endian encoding (strict decomposition, so no
+//!   second encoding).
 //!
 //! [`ExitCircuit`] also: `token` is 10 boolean witnesses, the balance path's index bits and the
 //! preimage's 2 token bytes; `amount` is 128 boolean witnesses whose value is the balance leaf
 //! at `token` and whose 16 bytes are the preimage's amount; the balance path's root is the
-//! account leaf's `balance_root`. The NFT root and counter are free witnesses.
+//! account leaf's `balance_root`. The NFT root and both counters are free witnesses.
 //!
 //! [`NftExitCircuit`] also: the NFT leaf at `nft_id` (24 bits: the NFT path's index and the
 //! preimage's 3 NFT-id bytes) is `Poseidon(owner + 2²⁴·creator_id + 2⁴⁸·serial,
@@ -38,7 +39,7 @@
 //! `creator_id` 24 bits and `serial` 32 bits (so the packing is unique; their bits are also the
 //! preimage's 3 and 4 bytes), and the creator address and content hash are byte witnesses
 //! shared with the preimage. The NFT path's root is the state's `nft_root`; the account's
-//! `balance_root` and `next_nft_id` are free witnesses.
+//! `balance_root` and both counters are free witnesses.
 //!
 //! Free witnesses need no range check: they only enter Poseidon, so other values give another
 //! leaf or root (finding one that gives the same would be a Poseidon collision).
@@ -58,11 +59,11 @@
 //! | account: id bits 24, address bytes 160, non-zero 1, leaf 297, path (12 levels) 3,624 | 4,106 | 4,106 |
 //! | NFT: id, creator id and serial bits (80), creator address and content bytes (416), leaf 297 | | 793 |
 //! | NFT path (12 levels) | | 3,624 |
-//! | state root `Poseidon(3)` | 261 | 261 |
+//! | state root `Poseidon(4)` | 297 | 297 |
 //! | root's canonical bytes (strict decomposition) | 640 | 640 |
 //! | SHA-256, two blocks (74 / 118 bytes), masking and packing | 48,719 | 49,439 |
 //! | public input equality | 1 | 1 |
-//! | **total** | **55,375** | **58,864** |
+//! | **total** | **55,411** | **58,900** |
 //!
 //! SHA-256 is 84 to 88 % of either circuit. The NFT preimage writes its NFT and creator
 //! ids in 3 bytes to stay within two blocks (`tern_types::exit`): with 4-byte ids its 120
@@ -206,6 +207,8 @@ pub struct ExitWitness {
     pub nft_root: Fr,
     /// The state's `next_nft_id` (a state-root input).
     pub next_nft_id: u32,
+    /// The state's `next_account_id` (a state-root input).
+    pub next_account_id: u32,
     /// The public input the verifier will use ([`exit_public_input`] over the verified root).
     /// With `None` the circuit takes the value it computes.
     pub public_input: Option<Fr>,
@@ -215,7 +218,12 @@ impl ExitWitness {
     /// The state root these paths hash up to.
     pub fn root(&self) -> Fr {
         let balance_root = self.balance_proof.root_for(Fr::from(self.amount));
-        state_root(self.account.account_root(balance_root), self.nft_root, self.next_nft_id)
+        state_root(
+            self.account.account_root(balance_root),
+            self.nft_root,
+            self.next_nft_id,
+            self.next_account_id,
+        )
     }
 
     /// The public input of the claim against `root`: what the L1 contract computes.
@@ -232,6 +240,7 @@ impl ExitWitness {
             balance_proof: zero_proof(BALANCE_TREE_DEPTH),
             nft_root: Fr::from(0u64),
             next_nft_id: 0,
+            next_account_id: 0,
             public_input: None,
         }
     }
@@ -253,6 +262,8 @@ pub struct NftExitWitness {
     pub nft_proof: MerkleProof,
     /// The state's `next_nft_id` (a state-root input).
     pub next_nft_id: u32,
+    /// The state's `next_account_id` (a state-root input).
+    pub next_account_id: u32,
     /// The public input the verifier will use ([`nft_exit_public_input`] over the verified
     /// root). With `None` the circuit takes the value it computes.
     pub public_input: Option<Fr>,
@@ -267,7 +278,12 @@ impl NftExitWitness {
     /// The state root these paths hash up to.
     pub fn root(&self) -> Fr {
         let nft_root = self.nft_proof.root_for(self.nft_leaf());
-        state_root(self.account.account_root(self.balance_root), nft_root, self.next_nft_id)
+        state_root(
+            self.account.account_root(self.balance_root),
+            nft_root,
+            self.next_nft_id,
+            self.next_account_id,
+        )
     }
 
     /// The public input of the claim against `root`: what the L1 contract computes.
@@ -284,6 +300,7 @@ impl NftExitWitness {
             nft: NftInfo::default(),
             nft_proof: zero_proof(NFT_TREE_DEPTH),
             next_nft_id: 0,
+            next_account_id: 0,
             public_input: None,
         }
     }
@@ -323,6 +340,7 @@ pub fn exit_witness(
         balance_proof,
         nft_root,
         next_nft_id: state.next_nft_id(),
+        next_account_id: state.next_account_id(),
         public_input: None,
     };
     if w.root() != root {
@@ -358,6 +376,7 @@ pub fn nft_exit_witness(
         nft: nft.info,
         nft_proof,
         next_nft_id: state.next_nft_id(),
+        next_account_id: state.next_account_id(),
         public_input: None,
     };
     if w.root() != root {
@@ -402,7 +421,8 @@ impl ConstraintSynthesizer<Fr> for ExitCircuit {
         let account = AccountVars::new(&cs, &w.account, balance_root)?;
         let nft_root = witness(&cs, w.nft_root)?;
         let next_nft_id = witness(&cs, Fr::from(w.next_nft_id))?;
-        let root = poseidon_var(&[account.root.clone(), nft_root, next_nft_id])?;
+        let next_account_id = witness(&cs, Fr::from(w.next_account_id))?;
+        let root = poseidon_var(&[account.root.clone(), nft_root, next_nft_id, next_account_id])?;
 
         let mut preimage = account.preimage_prefix(&root)?;
         preimage.extend(be_bytes(&token_bits, 2)?);
@@ -465,7 +485,8 @@ impl ConstraintSynthesizer<Fr> for NftExitCircuit {
         )?;
         let nft_root = nfts.root(&leaf)?;
         let next_nft_id = witness(&cs, Fr::from(w.next_nft_id))?;
-        let root = poseidon_var(&[account.root.clone(), nft_root, next_nft_id])?;
+        let next_account_id = witness(&cs, Fr::from(w.next_account_id))?;
+        let root = poseidon_var(&[account.root.clone(), nft_root, next_nft_id, next_account_id])?;
 
         let mut preimage = account.preimage_prefix(&root)?;
         preimage.extend(be_bytes(&nft_bits, 3)?);

@@ -55,7 +55,7 @@ pub enum Arg {
     ContentHi,
     /// Content hash bytes 16–31.
     ContentLo,
-    /// A Swap's 2-bit `nonce_mask`.
+    /// A Swap's 2-bit `nonce_mask`, or FullExitNFT's 1-bit `success`.
     Mask,
 }
 
@@ -210,6 +210,7 @@ pub fn fields(opcode: u8) -> &'static [(Arg, usize, usize)] {
             (Serial, 396, 32),
             (ContentHi, 428, 128),
             (ContentLo, 556, 128),
+            (Mask, 684, 1),
         ],
         _ => &[],
     }
@@ -253,6 +254,304 @@ pub fn chunk_pieces(opcode: u8, index: usize) -> (Vec<Piece>, Vec<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tern_primitives::field::fr_from_be_short;
+    use tern_primitives::float::{AMOUNT, FEE};
+    use tern_primitives::{Address, Fr};
+    use tern_types::op::*;
+    use tern_types::{AccountId, NftId, Op, TokenId};
+
+    const IDS: [AccountId; 3] = [AccountId(0xAB_CDEF), AccountId(0x12_3456), AccountId(0x65_4321)];
+    const TOKENS: [TokenId; 3] = [TokenId(0x3A5), TokenId(0x1C2), TokenId(0x2F0)];
+    const NFT: NftId = NftId(0xFE_DCBA);
+    const EXACT: u128 = 0x0123_4567_89AB_CDEF_FEDC_BA98_7654_3210;
+    const AMOUNT_A: u128 = 1_234_500;
+    const AMOUNT_B: u128 = 98_765_000;
+    const FEE_VALUE: u128 = 1_230;
+
+    fn addr(b: u8) -> Address {
+        Address::from([b; 20])
+    }
+
+    fn a(x: Address) -> Fr {
+        fr_from_be_short(x.as_slice())
+    }
+
+    fn n(x: u128) -> Fr {
+        Fr::from(x)
+    }
+
+    fn packed_amount(x: u128) -> Fr {
+        Fr::from(AMOUNT.pack(x).expect("packable"))
+    }
+
+    fn packed_fee() -> Fr {
+        Fr::from(FEE.pack(FEE_VALUE).expect("packable"))
+    }
+
+    fn content() -> [u8; 32] {
+        std::array::from_fn(|i| 0x80 | i as u8)
+    }
+
+    fn info() -> NftInfo {
+        NftInfo {
+            creator_id: IDS[2],
+            creator_address: addr(0x5C),
+            serial: 0xDEAD_BEEF,
+            content_hash: content(),
+        }
+    }
+
+    /// The info fields as arguments.
+    fn info_args() -> Vec<(Arg, Fr)> {
+        let c = content();
+        vec![
+            (Arg::Creator, n(IDS[2].0.into())),
+            (Arg::Addr1, a(addr(0x5C))),
+            (Arg::Serial, n(0xDEAD_BEEF)),
+            (Arg::ContentHi, fr_from_be_short(&c[..16])),
+            (Arg::ContentLo, fr_from_be_short(&c[16..])),
+        ]
+    }
+
+    /// Every operation type with distinctive field values, and the arguments it must spell.
+    fn samples() -> Vec<(Op, Vec<(Arg, Fr)>)> {
+        let id = |k: usize| n(IDS[k].0.into());
+        let tok = |k: usize| n(TOKENS[k].0.into());
+        let transfer = TransferOp {
+            from: IDS[0],
+            to: IDS[1],
+            token: TOKENS[0],
+            amount: AMOUNT_A,
+            fee: FEE_VALUE,
+        };
+        let transfer_args = vec![
+            (Arg::Id0, id(0)),
+            (Arg::Id1, id(1)),
+            (Arg::Tok0, tok(0)),
+            (Arg::AmountA, packed_amount(AMOUNT_A)),
+            (Arg::Fee, packed_fee()),
+        ];
+        let c = content();
+        vec![
+            (Op::Noop, vec![]),
+            (
+                Op::Deposit(DepositOp {
+                    account_id: IDS[0],
+                    token: TOKENS[0],
+                    amount: EXACT,
+                    address: addr(0x11),
+                }),
+                vec![
+                    (Arg::Id0, id(0)),
+                    (Arg::Tok0, tok(0)),
+                    (Arg::Amount, n(EXACT)),
+                    (Arg::Addr0, a(addr(0x11))),
+                ],
+            ),
+            (
+                Op::TransferToNew(TransferToNewOp {
+                    transfer: transfer.clone(),
+                    to_address: addr(0x22),
+                }),
+                [transfer_args.clone(), vec![(Arg::Addr0, a(addr(0x22)))]].concat(),
+            ),
+            (
+                Op::Withdraw(WithdrawOp {
+                    account_id: IDS[0],
+                    token: TOKENS[0],
+                    amount: EXACT,
+                    fee: FEE_VALUE,
+                    to: addr(0x33),
+                }),
+                vec![
+                    (Arg::Id0, id(0)),
+                    (Arg::Tok0, tok(0)),
+                    (Arg::Amount, n(EXACT)),
+                    (Arg::Fee, packed_fee()),
+                    (Arg::Addr0, a(addr(0x33))),
+                ],
+            ),
+            (Op::Transfer(transfer), transfer_args),
+            (
+                Op::FullExit(FullExitOp {
+                    account_id: IDS[0],
+                    owner: addr(0x44),
+                    token: TOKENS[0],
+                    amount: EXACT,
+                }),
+                vec![
+                    (Arg::Id0, id(0)),
+                    (Arg::Addr0, a(addr(0x44))),
+                    (Arg::Tok0, tok(0)),
+                    (Arg::Amount, n(EXACT)),
+                ],
+            ),
+            (
+                Op::ChangePubKey(ChangePubKeyOp {
+                    account_id: IDS[0],
+                    pubkey_hash: tern_primitives::eddsa::PubKeyHash([0x77; 20]),
+                    address: addr(0x55),
+                    nonce: 0xCAFE_F00D,
+                    fee_token: TOKENS[1],
+                    fee: FEE_VALUE,
+                }),
+                vec![
+                    (Arg::Id0, id(0)),
+                    (Arg::Pkh, fr_from_be_short(&[0x77; 20])),
+                    (Arg::Addr0, a(addr(0x55))),
+                    (Arg::Nonce, n(0xCAFE_F00D)),
+                    (Arg::FeeTok, tok(1)),
+                    (Arg::Fee, packed_fee()),
+                ],
+            ),
+            (
+                Op::ForcedExit(ForcedExitOp {
+                    initiator: IDS[0],
+                    target: IDS[1],
+                    token: TOKENS[0],
+                    amount: EXACT,
+                    fee: FEE_VALUE,
+                    target_address: addr(0x66),
+                }),
+                vec![
+                    (Arg::Id0, id(0)),
+                    (Arg::Id1, id(1)),
+                    (Arg::Tok0, tok(0)),
+                    (Arg::Amount, n(EXACT)),
+                    (Arg::Fee, packed_fee()),
+                    (Arg::Addr0, a(addr(0x66))),
+                ],
+            ),
+            (
+                Op::Swap(SwapOp {
+                    submitter: IDS[0],
+                    accounts: [IDS[1], IDS[2]],
+                    tokens: [TOKENS[0], TOKENS[1]],
+                    amounts: [AMOUNT_A, AMOUNT_B],
+                    fee_token: TOKENS[2],
+                    fee: FEE_VALUE,
+                    nonce_mask: 2,
+                }),
+                vec![
+                    (Arg::Id0, id(0)),
+                    (Arg::Id1, id(1)),
+                    (Arg::Id2, id(2)),
+                    (Arg::Tok0, tok(0)),
+                    (Arg::Tok1, tok(1)),
+                    (Arg::AmountA, packed_amount(AMOUNT_A)),
+                    (Arg::AmountB, packed_amount(AMOUNT_B)),
+                    (Arg::FeeTok, tok(2)),
+                    (Arg::Fee, packed_fee()),
+                    (Arg::Mask, n(2)),
+                ],
+            ),
+            (
+                Op::MintNft(MintNftOp {
+                    creator: IDS[0],
+                    recipient: IDS[1],
+                    nft_id: NFT,
+                    content_hash: c,
+                    fee_token: TOKENS[1],
+                    fee: FEE_VALUE,
+                }),
+                vec![
+                    (Arg::Id0, id(0)),
+                    (Arg::Id1, id(1)),
+                    (Arg::Nft, n(NFT.0.into())),
+                    (Arg::ContentHi, fr_from_be_short(&c[..16])),
+                    (Arg::ContentLo, fr_from_be_short(&c[16..])),
+                    (Arg::FeeTok, tok(1)),
+                    (Arg::Fee, packed_fee()),
+                ],
+            ),
+            (
+                Op::TransferNft(TransferNftOp {
+                    from: IDS[0],
+                    to: IDS[1],
+                    nft_id: NFT,
+                    fee_token: TOKENS[1],
+                    fee: FEE_VALUE,
+                }),
+                vec![
+                    (Arg::Id0, id(0)),
+                    (Arg::Id1, id(1)),
+                    (Arg::Nft, n(NFT.0.into())),
+                    (Arg::FeeTok, tok(1)),
+                    (Arg::Fee, packed_fee()),
+                ],
+            ),
+            (
+                Op::WithdrawNft(WithdrawNftOp {
+                    account_id: IDS[0],
+                    nft_id: NFT,
+                    to: addr(0x77),
+                    fee_token: TOKENS[1],
+                    fee: FEE_VALUE,
+                    info: info(),
+                }),
+                [
+                    vec![
+                        (Arg::Id0, id(0)),
+                        (Arg::Nft, n(NFT.0.into())),
+                        (Arg::Addr0, a(addr(0x77))),
+                        (Arg::FeeTok, tok(1)),
+                        (Arg::Fee, packed_fee()),
+                    ],
+                    info_args(),
+                ]
+                .concat(),
+            ),
+            (
+                Op::FullExitNft(FullExitNftOp {
+                    account_id: IDS[0],
+                    owner: addr(0x88),
+                    nft_id: NFT,
+                    info: info(),
+                    success: true,
+                }),
+                [
+                    vec![
+                        (Arg::Id0, id(0)),
+                        (Arg::Addr0, a(addr(0x88))),
+                        (Arg::Nft, n(NFT.0.into())),
+                    ],
+                    info_args(),
+                    vec![(Arg::Mask, n(1))],
+                ]
+                .concat(),
+            ),
+        ]
+    }
+
+    /// The layout table read against the codec: each operation type, encoded by `Op::encode`
+    /// with distinctive values, spells exactly its fields at the table's offsets, and nothing
+    /// else is set.
+    #[test]
+    fn layout_matches_the_codec() {
+        let samples = samples();
+        assert_eq!(samples.len(), OPCODES.len(), "a sample of every operation type");
+        for (op, expected) in samples {
+            let bytes = op.encode().expect("encodable");
+            assert_eq!(bytes.len(), chunks(op.opcode()) * CHUNK_BITS / 8);
+            let bit = |k: usize| (bytes[k / 8] >> (7 - k % 8)) & 1 == 1;
+            let mut spelled = vec![Fr::from(0u64); ARGS];
+            for &(arg, offset, width) in fields(op.opcode()) {
+                let mut value = Fr::from(0u64);
+                for k in offset..offset + width {
+                    value = value + value + Fr::from(u64::from(bit(k)));
+                }
+                spelled[arg as usize] = value;
+            }
+            let mut want = vec![Fr::from(0u64); ARGS];
+            for (arg, v) in expected {
+                want[arg as usize] = v;
+            }
+            for arg in ALL_ARGS {
+                assert_eq!(spelled[arg as usize], want[arg as usize], "{} {arg:?}", op.name());
+            }
+            assert_eq!(bytes[0] >> 4, op.opcode(), "{}: the opcode nibble", op.name());
+        }
+    }
 
     #[test]
     fn fields_fill_each_operation_exactly_once() {

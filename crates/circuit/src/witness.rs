@@ -155,22 +155,26 @@ fn zero_proof(depth: usize) -> MerkleProof {
 }
 
 /// The signature a chunk checks: what it covers beyond the pubdata and the leaves.
+///
+/// The message fields are field elements, as the circuit sees them: a prover may put any value
+/// there, and the circuit range-checks each at its declared width (`docs/spec/circuit.md`).
+/// [`SignatureWitness::of`] fills them from a signed transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignatureWitness {
     /// The signer's public key `A`.
     pub pub_key: Point,
     /// The signature `(R8, S)`.
     pub signature: Signature,
-    /// The nonce the message signs.
-    pub nonce: Nonce,
-    /// First valid block timestamp.
-    pub valid_from: u64,
-    /// Last valid block timestamp.
-    pub valid_until: u64,
-    /// For a swap order: its `amount` (0 for a limit order).
-    pub order_amount: u128,
-    /// For a swap order: its `ratio`.
-    pub ratio: (u128, u128),
+    /// The nonce the message signs (a `u32`).
+    pub nonce: Fr,
+    /// First valid block timestamp (a `u64`).
+    pub valid_from: Fr,
+    /// Last valid block timestamp (a `u64`).
+    pub valid_until: Fr,
+    /// For a swap order: its `amount` (a `u128`; 0 for a limit order).
+    pub order_amount: Fr,
+    /// For a swap order: its `ratio` (each side below 2¹²⁰).
+    pub ratio: (Fr, Fr),
 }
 
 impl SignatureWitness {
@@ -180,24 +184,25 @@ impl SignatureWitness {
         Self {
             pub_key: Point::base8(),
             signature: Signature { r8: Point::base8(), s: Scalar::from(0u64) },
-            nonce: 0,
-            valid_from: 0,
-            valid_until: u64::MAX,
-            order_amount: 0,
-            ratio: (0, 0),
+            nonce: Fr::ZERO,
+            valid_from: Fr::ZERO,
+            valid_until: Fr::from(u64::MAX),
+            order_amount: Fr::ZERO,
+            ratio: (Fr::ZERO, Fr::ZERO),
         }
     }
 
-    fn of<T>(signed: &Signed<T>, nonce: Nonce, range: tern_types::TimeRange) -> Self {
+    /// The witness of `signed`'s signature over a message with `nonce` and `range`.
+    pub fn of<T>(signed: &Signed<T>, nonce: Nonce, range: tern_types::TimeRange) -> Self {
         let TxSignature { pub_key, signature } = signed.signature;
         Self {
             pub_key: *pub_key.point(),
             signature,
-            nonce,
-            valid_from: range.valid_from,
-            valid_until: range.valid_until,
-            order_amount: 0,
-            ratio: (0, 0),
+            nonce: Fr::from(nonce),
+            valid_from: Fr::from(range.valid_from),
+            valid_until: Fr::from(range.valid_until),
+            order_amount: Fr::ZERO,
+            ratio: (Fr::ZERO, Fr::ZERO),
         }
     }
 }
@@ -293,6 +298,8 @@ pub struct BlockWitness {
     pub nft_root: Fr,
     /// The next NFT id before the block.
     pub next_nft_id: u32,
+    /// The next account id before the block.
+    pub next_account_id: u32,
     /// One entry per chunk slot: the circuit's capacity.
     pub chunks: Vec<ChunkWitness>,
     /// The fee account's update after the last chunk.
@@ -319,6 +326,7 @@ impl BlockWitness {
             account_root: zero,
             nft_root: zero,
             next_nft_id: 0,
+            next_account_id: 0,
             chunks: vec![ChunkWitness::noop(); capacity],
             fees: FeeWitness::dummy(),
             public_input: None,
@@ -373,7 +381,8 @@ fn replay(
     let mut r = Replay { state: pre_state.clone(), fees: BTreeMap::new() };
     let (account_root, nft_root) = r.state.sub_roots();
     let next_nft_id = r.state.next_nft_id();
-    if state_root(account_root, nft_root, next_nft_id) != block.header.old_root {
+    let next_account_id = r.state.next_account_id();
+    if state_root(account_root, nft_root, next_nft_id, next_account_id) != block.header.old_root {
         return Err(WitnessError::OldRootMismatch);
     }
 
@@ -420,6 +429,7 @@ fn replay(
         account_root,
         nft_root,
         next_nft_id,
+        next_account_id,
         chunks,
         fees,
         public_input: Some(block.public_input()?),
@@ -666,8 +676,8 @@ impl Replay {
                     out[i].units[1] = self.account_unit(me, buy)?;
                     self.add_balance(me, buy, Delta::Plus(w.amounts[1 - i]))?;
                     let mut sig = SignatureWitness::of(order, order.tx.nonce, order.tx.time_range);
-                    sig.order_amount = order.tx.amount;
-                    sig.ratio = order.tx.ratio;
+                    sig.order_amount = Fr::from(order.tx.amount);
+                    sig.ratio = (Fr::from(order.tx.ratio.0), Fr::from(order.tx.ratio.1));
                     out[i].signature = sig;
                     let message = tern_types::tx::TxBody::message(&order.tx)?;
                     out[0].aux[if i == 0 { Aux::Msg0 } else { Aux::Msg1 } as usize] = message;
@@ -753,7 +763,7 @@ impl Replay {
             (Op::FullExitNft(f), None) => {
                 out[0].units[0] = self.account_unit(f.account_id, TokenId(0))?;
                 out[0].units[1] = self.nft_unit(f.nft_id)?;
-                if f.info != NftInfo::default() {
+                if f.success {
                     out[0].units[1].empty_after = true;
                     self.state.put_nft(f.nft_id, None);
                 }

@@ -187,8 +187,8 @@ fn constraint_counts_and_setup_shape() {
         token.num_constraints(),
         nft.num_constraints()
     );
-    assert_eq!(token.num_constraints(), 55_375, "update exit.rs, docs/spec/exit.md");
-    assert_eq!(nft.num_constraints(), 58_864, "update exit.rs, docs/spec/exit.md");
+    assert_eq!(token.num_constraints(), 55_411, "update exit.rs, docs/spec/exit.md");
+    assert_eq!(nft.num_constraints(), 58_900, "update exit.rs, docs/spec/exit.md");
 }
 
 #[test]
@@ -276,6 +276,7 @@ fn a_root_that_is_not_the_states_is_refused() {
     assert!(!satisfied(claiming(w.clone(), root + Fr::from(1u64))));
     // A witness whose NFT part hashes to another root, claimed over the verified root.
     assert!(!satisfied(ExitWitness { next_nft_id: w.next_nft_id + 1, ..w.clone() }));
+    assert!(!satisfied(ExitWitness { next_account_id: w.next_account_id + 1, ..w.clone() }));
     assert!(!satisfied(ExitWitness { nft_root: w.nft_root + Fr::from(1u64), ..w.clone() }));
     // A witness from a later state (user 1 received more ETH), claimed over the verified root.
     let (state, _) = verified();
@@ -310,6 +311,7 @@ fn an_empty_slot_is_refused() {
         balance_proof: empty_balances.proof(0).expect("proof"),
         nft_root: state.sub_roots().1,
         next_nft_id: state.next_nft_id(),
+        next_account_id: state.next_account_id(),
         public_input: None,
     };
     assert_eq!(w.root(), root, "a true statement about the verified root");

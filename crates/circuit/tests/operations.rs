@@ -81,3 +81,33 @@ fn setup_shape_equals_proving_shape() {
     assert_eq!(setup.num_instance_variables(), proving.num_instance_variables());
     println!("capacity 8: {} constraints", setup.num_constraints());
 }
+
+#[test]
+fn priority_operations_may_be_interleaved() {
+    // A transfer, then a deposit that creates an account, then a full exit: the same operations
+    // as the builder's order (priority first), in another order. The circuit and native replay
+    // take operations in pubdata order whatever their kind (docs/spec/circuit.md).
+    let c = chain();
+    let to = newcomer(90).address;
+    let owner = c.wallets[3].address;
+    let p = prove(
+        9,
+        &[
+            PriorityOp::Deposit { token: ETH, amount: UNIT, to },
+            PriorityOp::FullExit { account_id: c.wallets[3].account_id, owner, token: T1 },
+        ],
+        |w, _| {
+            let a1 = w[1].address;
+            vec![w[0].transfer(a1, ETH, UNIT, FEE).expect("sign")]
+        },
+    );
+    assert!(p.block.ops[0].is_priority(), "the builder puts priority operations first");
+    let mut block = p.block.clone();
+    block.ops.rotate_left(2);
+    assert!(!block.ops[0].is_priority() && block.ops[1].is_priority());
+    let w = tern_circuit::witness::generate_witness(&p.pre, &block, &p.txs).expect("witness");
+    assert_eq!(w.header.new_root, p.block.header.new_root, "the same state after the block");
+    let input = |b: &tern_types::Block| b.public_input().expect("input");
+    assert_ne!(input(&block), input(&p.block), "another commitment");
+    assert!(satisfied(w));
+}

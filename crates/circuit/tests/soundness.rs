@@ -38,11 +38,11 @@ fn signature_of(tx: &SignedTx) -> SignatureWitness {
     SignatureWitness {
         pub_key: *s.signature.pub_key.point(),
         signature: s.signature.signature,
-        nonce: s.tx.nonce,
-        valid_from: s.tx.time_range.valid_from,
-        valid_until: s.tx.time_range.valid_until,
-        order_amount: 0,
-        ratio: (0, 0),
+        nonce: Fr::from(s.tx.nonce),
+        valid_from: Fr::from(s.tx.time_range.valid_from),
+        valid_until: Fr::from(s.tx.time_range.valid_until),
+        order_amount: Fr::from(0u64),
+        ratio: (Fr::from(0u64), Fr::from(0u64)),
     }
 }
 
@@ -240,9 +240,9 @@ fn swap_amounts_and_ratios_are_checked() {
     let p = swap_block();
     let Op::Swap(s) = &p.block.ops[0] else { panic!("a swap") };
     // Order 1 (2 T1 for at least 1 ETH) would get less than its price.
-    refuses(&p.witness, |w| w.chunks[1].signature.ratio = (2, 3));
+    refuses(&p.witness, |w| w.chunks[1].signature.ratio = (Fr::from(2u64), Fr::from(3u64)));
     // Order 0's fill-or-kill amount is not what it sells.
-    refuses(&p.witness, |w| w.chunks[0].signature.order_amount = UNIT / 2);
+    refuses(&p.witness, |w| w.chunks[0].signature.order_amount = Fr::from(UNIT / 2));
     // The swap moves other amounts than order 0 accepts (1 ETH for 1 T1), signed by the
     // submitter.
     let c = chain();
@@ -274,7 +274,11 @@ fn full_exit_nft_must_exit_an_owned_nft() {
     let Op::FullExitNft(f) = &p.block.ops[0] else { panic!("a FullExitNFT") };
     assert_ne!(f.info, NftInfo::default());
     // Claiming the owner does not own it.
-    let ops = vec![Op::FullExitNft(FullExitNftOp { info: NftInfo::default(), ..f.clone() })];
+    let ops = vec![Op::FullExitNft(FullExitNftOp {
+        info: NftInfo::default(),
+        success: false,
+        ..f.clone()
+    })];
     assert!(!satisfied(open(unchecked(&p.block, ops, &[]))));
     // Exiting an NFT the requester does not own.
     let c = chain();

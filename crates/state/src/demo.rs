@@ -198,11 +198,7 @@ impl Demo {
                 "nft {} of {}: {}",
                 f.nft_id.0,
                 self.name(f.account_id),
-                if f.info.serial == 0 && f.info.creator_address == Address::ZERO {
-                    "not owned, nothing"
-                } else {
-                    "withdrawn"
-                }
+                if f.success { "withdrawn" } else { "not owned, nothing" }
             ),
             Op::Noop => String::new(),
         }

@@ -741,7 +741,13 @@ impl State {
                 } else {
                     NftInfo::default()
                 };
-                Ok(Op::FullExitNft(FullExitNftOp { account_id, owner, nft_id, info }))
+                Ok(Op::FullExitNft(FullExitNftOp {
+                    account_id,
+                    owner,
+                    nft_id,
+                    info,
+                    success: owned,
+                }))
             }
         }
     }

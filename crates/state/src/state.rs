@@ -81,9 +81,13 @@ pub fn empty_account_leaf() -> Fr {
     account_leaf(0, 0, &PubKeyHash::default(), &Address::ZERO, empty_balances)
 }
 
-/// The state root: `Poseidon(account_root, nft_root, next_nft_id)`.
-pub fn state_root(account_root: Fr, nft_root: Fr, next_nft_id: u32) -> Fr {
-    poseidon::hash([account_root, nft_root, Fr::from(next_nft_id)])
+/// The state root: `Poseidon(account_root, nft_root, next_nft_id, next_account_id)`.
+///
+/// Both counters are in the root so that the circuit can enforce that ids are handed out in
+/// sequence: an account is only ever created at `next_account_id`, an NFT at `next_nft_id`
+/// (`docs/spec/state.md`).
+pub fn state_root(account_root: Fr, nft_root: Fr, next_nft_id: u32, next_account_id: u32) -> Fr {
+    poseidon::hash([account_root, nft_root, Fr::from(next_nft_id), Fr::from(next_account_id)])
 }
 
 impl State {
@@ -115,7 +119,12 @@ impl State {
         self.accounts.get(id.0 as usize).map(|e| &e.account)
     }
 
-    /// The account owned by `address`, if any.
+    /// The account owned by `address`, if any: the lowest id with that address.
+    ///
+    /// The circuit does not enforce one account per address (`docs/spec/state.md`): a block the
+    /// sequencer never builds may create a second account for an address, and a state restored
+    /// from L1 then holds both. Lookups by address give the first; every account stays
+    /// reachable by its id.
     pub fn account_id_by_address(&self, address: &Address) -> Option<AccountId> {
         self.by_address.get(address).copied()
     }
@@ -150,6 +159,11 @@ impl State {
         self.next_nft_id
     }
 
+    /// The id the next new account gets: the number of accounts (a state-root input).
+    pub fn next_account_id(&self) -> u32 {
+        self.account_count()
+    }
+
     /// Whether `token` is listed.
     pub fn is_listed(&self, token: TokenId) -> bool {
         self.tokens.contains(&token)
@@ -177,7 +191,7 @@ impl State {
     /// The state root, rehashing only what changed since the last call.
     pub fn root(&mut self) -> Fr {
         let account_root = self.account_root();
-        state_root(account_root, self.nft_tree.root(), self.next_nft_id)
+        state_root(account_root, self.nft_tree.root(), self.next_nft_id, self.account_count())
     }
 
     /// The account tree root.
@@ -235,7 +249,7 @@ impl State {
             root_from_leaves(ACCOUNT_TREE_DEPTH as u8, empty_account_leaf(), account_leaves)?;
         let nft_leaves = self.nfts.iter().map(|(id, n)| (u64::from(id.0), n.leaf()));
         let nft_root = root_from_leaves(NFT_TREE_DEPTH as u8, Fr::from(0u64), nft_leaves)?;
-        Ok(state_root(account_root, nft_root, self.next_nft_id))
+        Ok(state_root(account_root, nft_root, self.next_nft_id, self.account_count()))
     }
 
     /// Proof of account `id`'s leaf in the account tree (valid for empty slots too).
@@ -300,8 +314,11 @@ impl State {
                 }
                 Undo::NewAccount => {
                     if let Some(e) = self.accounts.pop() {
-                        self.by_address.remove(&e.account.address);
-                        let id = self.accounts.len() as u64;
+                        let id = self.accounts.len() as u32;
+                        if self.by_address.get(&e.account.address) == Some(&AccountId(id)) {
+                            self.by_address.remove(&e.account.address);
+                        }
+                        let id = u64::from(id);
                         self.set_leaf_infallible(id, empty_account_leaf());
                     }
                 }
@@ -386,7 +403,8 @@ impl State {
         };
         Self::mark(&mut self.dirty, &mut e, id);
         self.accounts.push(e);
-        self.by_address.insert(address, id);
+        // A second account for the same address keeps the first as the address's account.
+        self.by_address.entry(address).or_insert(id);
         self.journal.push(Undo::NewAccount);
         Ok(id)
     }
@@ -488,5 +506,29 @@ mod tests {
         assert_eq!(state.key_hash(&a), a.hash());
         assert_eq!(state.key_hash(&b), b.hash());
         assert_ne!(state.key_hash(&a), state.key_hash(&b));
+    }
+
+    /// The genesis root of `docs/spec/state.md`.
+    #[test]
+    fn genesis_root_is_the_specs() {
+        let root = State::new().root();
+        let hex = hex::encode(tern_primitives::field::fr_to_be_bytes(&root));
+        assert_eq!(hex, "02aa259ac8c641606ed8a8b168d5079eb2b26f8fd7c022115849e2fec7be8db8");
+    }
+
+    #[test]
+    fn a_second_account_for_an_address_keeps_the_first_as_its_account() {
+        let mut state = State::new();
+        let address = Address::new([7; 20]);
+        let first = state.create_account(address).expect("create");
+        let cp = state.checkpoint();
+        let second = state.create_account(address).expect("a replayed duplicate");
+        assert_eq!((first, second), (AccountId(0), AccountId(1)));
+        assert_eq!(state.account_id_by_address(&address), Some(first));
+        assert_eq!(state.next_account_id(), 2);
+        state.rollback(cp);
+        assert_eq!(state.account_id_by_address(&address), Some(first));
+        assert_eq!(state.next_account_id(), 1);
+        assert_eq!(state.root(), state.root_from_scratch().expect("root"));
     }
 }

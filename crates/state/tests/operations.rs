@@ -217,19 +217,22 @@ fn full_exit_nft_by_owner_and_non_owner() {
                 account_id: b.account_id,
                 owner: b.address,
                 nft_id,
-                info: NftInfo::default()
+                info: NftInfo::default(),
+                success: false,
             }),
             Op::FullExitNft(FullExitNftOp {
                 account_id: a.account_id,
                 owner: b.address,
                 nft_id,
-                info: NftInfo::default()
+                info: NftInfo::default(),
+                success: false,
             }),
             Op::FullExitNft(FullExitNftOp {
                 account_id: a.account_id,
                 owner: a.address,
                 nft_id: NftId(55),
-                info: NftInfo::default()
+                info: NftInfo::default(),
+                success: false,
             }),
         ]
     );
@@ -241,8 +244,13 @@ fn full_exit_nft_by_owner_and_non_owner() {
         owner: a.address,
         nft_id,
     }]);
-    let expected =
-        Op::FullExitNft(FullExitNftOp { account_id: a.account_id, owner: a.address, nft_id, info });
+    let expected = Op::FullExitNft(FullExitNftOp {
+        account_id: a.account_id,
+        owner: a.address,
+        nft_id,
+        info,
+        success: true,
+    });
     assert_eq!(ops, vec![expected.clone()]);
     assert_roundtrip(&expected);
     assert_eq!(env.state.nft(nft_id), None, "the NFT left L2");

@@ -84,4 +84,7 @@ pub enum EncodeError {
         /// The width available.
         bits: usize,
     },
+    /// The operation's fields contradict each other.
+    #[error("invalid operation: {0}")]
+    Invalid(&'static str),
 }

@@ -201,8 +201,8 @@ pub struct WithdrawNftOp {
     pub info: NftInfo,
 }
 
-/// Full exit of an NFT (priority operation); `info` is all zero when the requester did not own
-/// it, and L1 then pays nothing.
+/// Full exit of an NFT (priority operation). `success` says whether the requester owned it and
+/// the NFT left L2; when it is false, `info` is all zero and L1 credits nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FullExitNftOp {
     /// Account named in the request.
@@ -213,6 +213,8 @@ pub struct FullExitNftOp {
     pub nft_id: NftId,
     /// What L1 mints, or all zero.
     pub info: NftInfo,
+    /// Whether the request was served: the NFT left L2 and L1 credits it to `owner`.
+    pub success: bool,
 }
 
 /// An operation in a block.
@@ -265,7 +267,7 @@ pub const fn op_bits(opcode: u8) -> Option<usize> {
         tx_type::MINT_NFT => o + 2 * a + n + 256 + t + f,
         tx_type::TRANSFER_NFT => o + 2 * a + n + t + f,
         tx_type::WITHDRAW_NFT => o + a + n + x + t + f + info,
-        tx_type::FULL_EXIT_NFT => o + a + x + n + info,
+        tx_type::FULL_EXIT_NFT => o + a + x + n + info + 1,
         _ => return None,
     })
 }
@@ -426,7 +428,13 @@ impl Op {
                 account(&mut w, x.account_id, "account_id")?;
                 w.put_bytes(x.owner.as_slice());
                 nft(&mut w, x.nft_id)?;
+                if !x.success && x.info != NftInfo::default() {
+                    return Err(EncodeError::Invalid(
+                        "an unserved FullExitNFT carries a zero info",
+                    ));
+                }
                 nft_info(&mut w, &x.info)?;
+                w.put(u128::from(x.success), 1);
             }
         }
         debug_assert_eq!(Some(w.len_bits()), op_bits(self.opcode()));
@@ -521,12 +529,20 @@ impl Op {
                 fee: read_float(&mut r, FEE, "fee")?,
                 info: read_nft_info(&mut r)?,
             }),
-            tx_type::FULL_EXIT_NFT => Op::FullExitNft(FullExitNftOp {
-                account_id: read_account(&mut r)?,
-                owner: read_address(&mut r)?,
-                nft_id: NftId(r.get(NFT_BITS)? as u32),
-                info: read_nft_info(&mut r)?,
-            }),
+            tx_type::FULL_EXIT_NFT => {
+                let account_id = read_account(&mut r)?;
+                let owner = read_address(&mut r)?;
+                let nft_id = NftId(r.get(NFT_BITS)? as u32);
+                let info = read_nft_info(&mut r)?;
+                let success = r.get(1)? == 1;
+                if !success && info != NftInfo::default() {
+                    return Err(DecodeError::InvalidField {
+                        field: "info",
+                        reason: "an unserved FullExitNFT must carry a zero info",
+                    });
+                }
+                Op::FullExitNft(FullExitNftOp { account_id, owner, nft_id, info, success })
+            }
             value => return Err(DecodeError::UnknownTag { what: "opcode", value }),
         };
         r.expect_zero_tail()?;

@@ -132,9 +132,11 @@ fn arb_op() -> impl Strategy<Value = Op> {
                 info
             })
         ),
-        (arb_account(), arb_address(), arb_nft(), arb_info()).prop_map(
-            |(account_id, owner, nft_id, info)| {
-                Op::FullExitNft(FullExitNftOp { account_id, owner, nft_id, info })
+        (arb_account(), arb_address(), arb_nft(), arb_info(), any::<bool>()).prop_map(
+            |(account_id, owner, nft_id, info, success)| {
+                // An unserved full exit carries a zero info.
+                let info = if success { info } else { NftInfo::default() };
+                Op::FullExitNft(FullExitNftOp { account_id, owner, nft_id, info, success })
             }
         ),
     ]

@@ -4,13 +4,19 @@
 #![allow(dead_code, unreachable_pub)]
 
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, ConstraintSystemRef};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use tern_circuit::block::BlockCircuit;
-use tern_circuit::witness::{generate_witness, BlockWitness};
-use tern_primitives::{Address, Fr};
+use tern_circuit::layout::{chunks, fields};
+use tern_circuit::witness::{generate_witness, BlockWitness, UnitWitness};
+use tern_primitives::field::fr_from_be_short;
+use tern_primitives::{poseidon, Address, Fr};
+use tern_state::state::empty_account_leaf;
+use tern_state::tree::{MerkleProof, SparseMerkleTree};
 use tern_state::wallet::{AuthKind, Wallet};
 use tern_state::{build_block, BlockParams, ChainConfig, NoFacts, PriorityOp, State, TxItem};
-use tern_types::{AccountId, Block, NftId, SignedTx, TimeRange, TokenId, ETH};
+use tern_types::params::{ACCOUNT_TREE_DEPTH, BALANCE_TREE_DEPTH, CHUNK_BYTES};
+use tern_types::{AccountId, Block, NftId, Op, SignedTx, TimeRange, TokenId, ETH};
 
 pub const CHAIN: ChainConfig = ChainConfig { chain_id: 31337, contract: Address::new([0x7e; 20]) };
 pub const FEE_ADDRESS: Address = Address::new([0xfe; 20]);
@@ -80,6 +86,8 @@ pub fn chain() -> &'static Chain {
 /// A block built on [`chain`], with its witness.
 pub struct Proven {
     pub pre: State,
+    /// The state after the block.
+    pub post: State,
     pub block: Block,
     pub txs: Vec<SignedTx>,
     pub witness: BlockWitness,
@@ -92,17 +100,27 @@ pub fn prove(
     priority: &[PriorityOp],
     sign: impl FnOnce(&mut [Wallet], &Wallet) -> Vec<SignedTx>,
 ) -> Proven {
+    prove_on(&chain().state, capacity, priority, sign)
+}
+
+/// Like [`prove`], on `pre` instead of the chain's state (the same wallets).
+pub fn prove_on(
+    pre: &State,
+    capacity: usize,
+    priority: &[PriorityOp],
+    sign: impl FnOnce(&mut [Wallet], &Wallet) -> Vec<SignedTx>,
+) -> Proven {
     let c = chain();
     let mut wallets = c.wallets.clone();
     let txs = sign(&mut wallets, &c.keyless);
     let items: Vec<TxItem> = txs.iter().cloned().map(TxItem::Single).collect();
-    let built = build_block(c.state.clone(), &params(4, capacity), priority, &items, &NoFacts)
-        .expect("block");
+    let built =
+        build_block(pre.clone(), &params(4, capacity), priority, &items, &NoFacts).expect("block");
     assert_eq!(built.rejected, vec![], "every transaction applies");
     assert_eq!(built.deferred, Vec::<usize>::new(), "every transaction fits");
     assert_eq!(built.priority_processed, priority.len(), "every priority operation fits");
-    let witness = generate_witness(&c.state, &built.block, &built.included).expect("witness");
-    Proven { pre: c.state.clone(), block: built.block, txs: built.included, witness }
+    let witness = generate_witness(pre, &built.block, &built.included).expect("witness");
+    Proven { pre: pre.clone(), post: built.state, block: built.block, txs: built.included, witness }
 }
 
 /// Synthesises `circuit` with its values; returns the constraint system.
@@ -138,3 +156,141 @@ pub fn newcomer(seed: u64) -> Wallet {
 pub const NFT_OF_USER1: NftId = NftId(0);
 pub const NFT_OF_USER0: NftId = NftId(1);
 pub const NFT2_OF_USER1: NftId = NftId(2);
+
+/// Writes `op`'s pubdata and arguments into the witness's chunks from `first` on, as a prover
+/// that lies about the operation would (the units and signature are left to the caller).
+pub fn set_op(w: &mut BlockWitness, first: usize, op: &Op) {
+    let bytes = op.encode().expect("encodable operation");
+    let bit = |k: usize| (bytes[k / 8] >> (7 - k % 8)) & 1 == 1;
+    let mut args = w.chunks[first].args;
+    args.iter_mut().for_each(|a| *a = Fr::from(0u64));
+    for &(arg, offset, width) in fields(op.opcode()) {
+        let mut value = Fr::from(0u64);
+        for k in offset..offset + width {
+            value = value + value + Fr::from(u64::from(bit(k)));
+        }
+        args[arg as usize] = value;
+    }
+    for position in 0..chunks(op.opcode()) {
+        let c = &mut w.chunks[first + position];
+        c.pubdata.copy_from_slice(&bytes[position * CHUNK_BYTES..(position + 1) * CHUNK_BYTES]);
+        c.opcode = op.opcode();
+        c.position = position;
+        c.args = args;
+    }
+}
+
+/// One account as the circuit sees it: leaf inputs and balances as field elements.
+#[derive(Clone)]
+struct ModelAccount {
+    /// `nonce + 2³²·nfts_minted`, `pubkey_hash`, `address`.
+    fields: [Fr; 3],
+    balances: SparseMerkleTree,
+}
+
+/// The account tree with field-element leaves, for tampered witnesses whose effects native
+/// state cannot hold (an account at any empty index, a balance past 2¹²⁸, a nonce carried
+/// into `nfts_minted`). A test replays a forbidden operation's effects here and takes
+/// consistent units and proofs from it, so the only thing that can refuse the witness is the
+/// rule under test.
+pub struct Model {
+    tree: SparseMerkleTree,
+    accounts: BTreeMap<u32, ModelAccount>,
+}
+
+fn empty_balances() -> SparseMerkleTree {
+    SparseMerkleTree::new(BALANCE_TREE_DEPTH as u8, Fr::from(0u64)).expect("depth")
+}
+
+impl Model {
+    /// The accounts of `state`.
+    pub fn of(state: &State) -> Self {
+        let tree =
+            SparseMerkleTree::new(ACCOUNT_TREE_DEPTH as u8, empty_account_leaf()).expect("depth");
+        let mut m = Self { tree, accounts: BTreeMap::new() };
+        for (id, a) in state.accounts() {
+            let mut balances = empty_balances();
+            for (t, b) in &a.balances {
+                balances.set(u64::from(t.0), Fr::from(*b)).expect("token");
+            }
+            let meta = Fr::from(u64::from(a.nonce) | u64::from(a.nfts_minted) << 32);
+            let fields = [meta, a.pubkey_hash.to_fr(), fr_from_be_short(a.address.as_slice())];
+            m.accounts.insert(id.0, ModelAccount { fields, balances });
+            m.refresh(id.0);
+        }
+        m
+    }
+
+    fn entry(&mut self, id: u32) -> &mut ModelAccount {
+        self.accounts.entry(id).or_insert_with(|| ModelAccount {
+            fields: [Fr::from(0u64); 3],
+            balances: empty_balances(),
+        })
+    }
+
+    fn refresh(&mut self, id: u32) {
+        let a = self.entry(id);
+        let [f0, f1, f2] = a.fields;
+        let leaf = poseidon::hash([f0, f1, f2, a.balances.root()]);
+        self.tree.set(u64::from(id), leaf).expect("index");
+    }
+
+    /// The unit witness of account `id` and its `token` balance as they are now.
+    pub fn unit(&mut self, id: u32, token: TokenId) -> UnitWitness {
+        let path = self.tree.proof(u64::from(id)).expect("index");
+        let a = self.entry(id);
+        let balance = a.balances.get(u64::from(token.0)).expect("token");
+        let limbs = ark_ff::PrimeField::into_bigint(balance).0;
+        let balance = u128::from(limbs[0]) | u128::from(limbs[1]) << 64;
+        let balance_proof = a.balances.proof(u64::from(token.0)).expect("token");
+        let [f0, f1, f2] = a.fields;
+        UnitWitness {
+            index: id,
+            token: token.0,
+            fields: [f0, f1, f2, Fr::from(0u64)],
+            balance,
+            balance_proof,
+            path,
+            empty_before: false,
+            empty_after: false,
+        }
+    }
+
+    /// Adds `delta` (a field element: it may wrap) to a balance.
+    pub fn add(&mut self, id: u32, token: TokenId, delta: Fr) {
+        let a = self.entry(id);
+        let old = a.balances.get(u64::from(token.0)).expect("token");
+        a.balances.set(u64::from(token.0), old + delta).expect("token");
+        self.refresh(id);
+    }
+
+    /// Sets the leaf inputs other than the balance root.
+    pub fn set_fields(&mut self, id: u32, fields: [Fr; 3]) {
+        self.entry(id).fields = fields;
+        self.refresh(id);
+    }
+
+    /// The leaf inputs other than the balance root.
+    pub fn fields(&mut self, id: u32) -> [Fr; 3] {
+        self.entry(id).fields
+    }
+
+    /// The account tree's root now.
+    pub fn root(&mut self) -> Fr {
+        self.tree.root()
+    }
+
+    /// Proof of account `id`'s leaf now.
+    pub fn proof(&mut self, id: u32) -> MerkleProof {
+        self.tree.proof(u64::from(id)).expect("index")
+    }
+}
+
+/// `x` as a field element, from a signed 128-bit amount.
+pub fn fr(x: i128) -> Fr {
+    if x < 0 {
+        -Fr::from(x.unsigned_abs())
+    } else {
+        Fr::from(x.unsigned_abs())
+    }
+}

@@ -17,7 +17,9 @@ alloy_sol_types::sol!(
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/GasProbe.json")
 );
 
+// `abi`: `Rollup::abi::events()`, with which `tern_l1::events` names the field of a refused log.
 alloy_sol_types::sol!(
+    #[sol(abi)]
     #[derive(Debug, PartialEq, Eq)]
     Rollup,
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/Rollup.json")

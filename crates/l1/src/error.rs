@@ -43,10 +43,10 @@ pub enum L1Error {
     /// A deployment's receipt names no contract address.
     #[error("deployment of {0} returned no contract address")]
     NoContractAddress(&'static str),
-    /// A log of the rollup contract could not be decoded, or its priority-request data is
-    /// malformed.
-    #[error("undecodable event: {0}")]
-    Event(String),
+    /// A log that should be a rollup event was refused: another emitter, an unknown signature,
+    /// a wrong topic count or data length, a dirty word, or malformed priority-request data.
+    #[error("rollup event refused: {0}")]
+    Event(#[from] crate::events::EventError),
     /// Return data of a view call did not decode.
     #[error("return data of {call} does not decode: {source}")]
     Decode {

@@ -146,18 +146,17 @@ impl InProcessL1 {
         Self { chain: self.chain.clone(), sender, rollup: self.rollup }
     }
 
-    /// The rollup's events among `logs`.
+    /// The rollup's events among `logs` (a transaction's, or a block range's: every contract's
+    /// logs, as a node keeps them), each decoded as one from this rollup's address.
     fn events_of(&self, logs: &[MinedLog]) -> L1Result<Vec<L1Event>> {
         let mut out = Vec::new();
         for mined in logs.iter().filter(|m| m.log.address == self.rollup) {
-            if let Some(kind) = decode_log(&mined.log)? {
-                out.push(L1Event {
-                    block_number: mined.block_number,
-                    tx_hash: None,
-                    log_index: Some(mined.log_index),
-                    kind,
-                });
-            }
+            out.push(L1Event {
+                block_number: mined.block_number,
+                tx_hash: None,
+                log_index: Some(mined.log_index),
+                kind: decode_log(self.rollup, &mined.log)?,
+            });
         }
         Ok(out)
     }

@@ -15,7 +15,8 @@
 //!   request's packed data becomes the `tern_state::PriorityOp` the node builds blocks from.
 //! - [`gas`]: `tern bench gas`, a full block of transfers at one capacity through commit, a
 //!   real Groth16 proof and execute on revm, with the gas of every contract function.
-//! - [`error`]: the error type, [`L1Error`].
+//! - [`error`]: the error type, [`L1Error`] (an event refused by [`events::decode_log`] is an
+//!   [`EventError`] inside it).
 
 pub mod chain;
 pub mod client;
@@ -28,6 +29,6 @@ pub mod rpc;
 pub use chain::{DeployConfig, Deployment, EthChain, RollupAdmin};
 pub use client::{ExodusClaim, L1Client, L1Result, NftExodusClaim, PendingNft, TxOutcome};
 pub use error::L1Error;
-pub use events::{L1Event, L1EventKind, PriorityRequest};
+pub use events::{EventError, L1Event, L1EventKind, PriorityRequest};
 pub use in_process::{InProcessChain, InProcessL1};
 pub use rpc::RpcL1;

@@ -113,24 +113,31 @@ impl RpcL1 {
             tx_hash: Some(receipt.transaction_hash),
             block_number,
             gas_used: receipt.gas_used,
-            events: self.decode_logs(receipt.logs())?,
+            // A receipt holds every contract's logs (a token's `Transfer`, a factory's mint):
+            // the rollup's are picked out, and each must then decode as a rollup event.
+            events: self
+                .decode_logs(receipt.logs().iter().filter(|l| l.address() == self.rollup))?,
         })
     }
 
-    fn decode_logs(&self, logs: &[RpcLog]) -> Result<Vec<L1Event>, L1Error> {
+    /// Decodes `logs`, every one of which must be an event of this client's rollup: a log of
+    /// another emitter is refused, not skipped.
+    fn decode_logs<'a>(
+        &self,
+        logs: impl IntoIterator<Item = &'a RpcLog>,
+    ) -> Result<Vec<L1Event>, L1Error> {
         let mut out = Vec::new();
-        for log in logs.iter().filter(|l| l.address() == self.rollup) {
-            if let Some(kind) = decode_log(&log.inner)? {
-                let block_number = log
-                    .block_number
-                    .ok_or_else(|| L1Error::Node("a mined log has no block number".to_owned()))?;
-                out.push(L1Event {
-                    block_number,
-                    tx_hash: log.transaction_hash,
-                    log_index: log.log_index,
-                    kind,
-                });
-            }
+        for log in logs {
+            let kind = decode_log(self.rollup, &log.inner)?;
+            let block_number = log
+                .block_number
+                .ok_or_else(|| L1Error::Node("a mined log has no block number".to_owned()))?;
+            out.push(L1Event {
+                block_number,
+                tx_hash: log.transaction_hash,
+                log_index: log.log_index,
+                kind,
+            });
         }
         Ok(out)
     }
@@ -203,6 +210,8 @@ impl EthChain for RpcL1 {
             let filter = Filter::new().address(self.rollup).from_block(start).to_block(end);
             let logs =
                 self.provider.get_logs(&filter).await.map_err(|e| rpc_error("eth_getLogs", e))?;
+            // The node was asked for the rollup's logs only: all of them are decoded, so a log
+            // of another emitter in the answer is refused rather than dropped.
             out.extend(self.decode_logs(&logs)?);
             if end == u64::MAX {
                 break;

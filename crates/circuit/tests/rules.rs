@@ -653,3 +653,69 @@ fn full_exit_nft_says_whether_it_was_served() {
         }
     });
 }
+
+// ---- What the pubdata names is what the units update. ----
+
+#[test]
+fn change_pubkey_names_the_accounts_nonce() {
+    // L1 checks the ChangePubKey authorisation against the pubdata's nonce, so the pubdata
+    // must carry the nonce the account really had.
+    let p = prove(4, &[], |_, keyless| {
+        let mut k = keyless.clone();
+        k.time_range = RANGE;
+        vec![k.change_pubkey(AuthKind::Ecdsa, ETH, 0).expect("sign")]
+    });
+    let Op::ChangePubKey(op) = &p.block.ops[0] else { panic!("a ChangePubKey") };
+    let later = ChangePubKeyOp { nonce: op.nonce + 1, ..op.clone() };
+    refuses(&p.witness, |w| set_op(w, 0, &Op::ChangePubKey(later)));
+}
+
+#[test]
+fn new_accounts_never_have_the_zero_address() {
+    let n = chain().state.next_account_id();
+    // A deposit to address 0 at the next id.
+    let mut w = deposit_at(n);
+    let d = deposit_to_newcomer();
+    let Op::Deposit(op) = &d.block.ops[0] else { panic!("a deposit") };
+    let mut m = Model::of(&d.pre);
+    m.add(n, ETH, Fr::from(op.amount));
+    set_op(&mut w, 0, &Op::Deposit(DepositOp { address: Address::ZERO, ..op.clone() }));
+    w.fees.account_proof = m.proof(FEE_ACCOUNT.0);
+    assert!(!satisfied(w), "a deposit to the zero address");
+
+    // A transfer that creates an account for address 0, signed as such.
+    let newbie = newcomer(82).address;
+    let p = prove(3, &[], |w, _| vec![w[0].transfer(newbie, ETH, UNIT, FEE).expect("sign")]);
+    let Op::TransferToNew(honest) = &p.block.ops[0] else { panic!("a TransferToNew") };
+    let tx = wallet(0).transfer(Address::ZERO, ETH, UNIT, FEE).expect("sign");
+    refuses(&p.witness, |w| {
+        let mut m = Model::of(&p.pre);
+        let t = &honest.transfer;
+        w.chunks[0].units[0] = m.unit(t.from.0, ETH);
+        m.add(t.from.0, ETH, -fr((t.amount + t.fee) as i128));
+        let f = m.fields(t.from.0);
+        m.set_fields(t.from.0, bumped(f));
+        w.chunks[0].units[1] = m.unit(t.to.0, ETH);
+        m.add(t.to.0, ETH, Fr::from(t.amount));
+        w.chunks[0].signature = sig(&tx);
+        let op = TransferToNewOp { transfer: t.clone(), to_address: Address::ZERO };
+        set_op(w, 0, &Op::TransferToNew(op));
+        w.fees.account_proof = m.proof(FEE_ACCOUNT.0);
+    });
+}
+
+#[test]
+fn a_unit_updates_the_named_token() {
+    // The pubdata says ETH; the sender's T1 balance pays instead.
+    let p = transfer_block();
+    refuses(&p.witness, |w| {
+        let mut m = Model::of(&p.pre);
+        w.chunks[0].units[0] = m.unit(id(0), T1);
+        m.add(id(0), T1, -fr((UNIT + FEE) as i128));
+        let f = m.fields(id(0));
+        m.set_fields(id(0), bumped(f));
+        w.chunks[0].units[1] = m.unit(id(1), ETH);
+        m.add(id(1), ETH, Fr::from(UNIT));
+        w.fees.account_proof = m.proof(FEE_ACCOUNT.0);
+    });
+}

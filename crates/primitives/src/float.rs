@@ -223,6 +223,24 @@ mod tests {
         assert_eq!(FEE.closest_down(127), 127);
     }
 
+    /// The refused rows of the Examples table in `docs/spec/floats.md`.
+    #[test]
+    fn the_specs_examples_table() {
+        for (format, value, down) in [
+            (AMOUNT, 335_544_320, 335_544_310),
+            (AMOUNT, 123_456_789, 123_456_780),
+            (FEE, 128, 127),
+            (FEE, 1_280, 1_270),
+        ] {
+            assert!(format.pack(value).is_err(), "{value} is refused");
+            assert_eq!(format.closest_down(value), down, "closest_down({value})");
+        }
+        assert_eq!(AMOUNT.pack(335_544_310).ok(), Some(0x3ff_ffff));
+        assert_eq!(FEE.pack(1_200).ok(), Some(0xf8));
+        assert_eq!(FEE.pack(130).ok(), Some(0x8d));
+        assert_eq!(FEE.pack(1_000_000_000_000_000).ok(), Some(0x6e4));
+    }
+
     #[test]
     fn closest_up_rounds_fees_up() {
         assert_eq!(FEE.closest_up(128), Some(130));

@@ -22,6 +22,8 @@ const SOLC_VERSION = '0.8.37';
 const ROOT = __dirname;
 const SOURCE_DIRS = ['src', 'test'];
 const OUT = path.join(ROOT, 'out');
+// Contracts whose fallback delegatecalls a module: contract name -> module contract name.
+const FORWARDS = { Rollup: 'RollupExodus' };
 
 // Fixed compiler settings. The optimizer runs for 200 (solc's default): higher values inline
 // more and push Rollup.sol past the 24,576-byte code size limit (EIP-170), for no measurable
@@ -94,6 +96,22 @@ function main() {
         bytecode: `0x${bytecode}`,
         deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
       });
+    }
+  }
+
+  // A contract's artifact ABI is the ABI of its address: `Rollup` forwards every call it does
+  // not implement to `RollupExodus` (fallback + delegatecall), so its artifact lists those
+  // functions too, and the Rust bindings (`sol!` over Rollup.json) call them on the rollup.
+  for (const [name, module] of Object.entries(FORWARDS)) {
+    const target = artifacts.get(name);
+    const source = artifacts.get(module);
+    if (!target || !source) fail(`forwarding ${name} -> ${module}: contract missing`);
+    const key = (e) => `${e.type} ${e.name || ''}(${(e.inputs || []).map((i) => i.type).join(',')})`;
+    const seen = new Set(target.abi.map(key));
+    for (const entry of source.abi) {
+      if (entry.type === 'constructor' || seen.has(key(entry))) continue;
+      target.abi.push(entry);
+      seen.add(key(entry));
     }
   }
 

@@ -22,8 +22,9 @@ const SOLC_VERSION = '0.8.37';
 const ROOT = __dirname;
 const SOURCE_DIRS = ['src', 'test'];
 const OUT = path.join(ROOT, 'out');
-// Contracts whose fallback delegatecalls a module: contract name -> module contract name.
-const FORWARDS = { Rollup: 'RollupExodus' };
+// Contracts whose fallback delegatecalls a module: contract name -> the module and the abstract
+// contract both inherit their types from.
+const FORWARDS = { Rollup: { module: 'RollupExodus', base: 'RollupBase' } };
 
 // Fixed compiler settings. The optimizer runs for 200 (solc's default): higher values inline
 // more and push Rollup.sol past the 24,576-byte code size limit (EIP-170), for no measurable
@@ -102,7 +103,9 @@ function main() {
   // A contract's artifact ABI is the ABI of its address: `Rollup` forwards every call it does
   // not implement to `RollupExodus` (fallback + delegatecall), so its artifact lists those
   // functions too, and the Rust bindings (`sol!` over Rollup.json) call them on the rollup.
-  for (const [name, module] of Object.entries(FORWARDS)) {
+  // The shared structs are named as the address's own (`struct Rollup.StoredBlockInfo`, not
+  // `struct RollupBase.…`), so the bindings keep them in the `Rollup` module.
+  for (const [name, { module, base }] of Object.entries(FORWARDS)) {
     const target = artifacts.get(name);
     const source = artifacts.get(module);
     if (!target || !source) fail(`forwarding ${name} -> ${module}: contract missing`);
@@ -113,6 +116,7 @@ function main() {
       target.abi.push(entry);
       seen.add(key(entry));
     }
+    target.abi = JSON.parse(JSON.stringify(target.abi).split(`"struct ${base}.`).join(`"struct ${name}.`));
   }
 
   fs.mkdirSync(OUT, { recursive: true });

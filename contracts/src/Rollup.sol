@@ -68,6 +68,7 @@ contract Rollup is RollupBase {
             if (address(verifiers[chunks]) != address(0)) revert VerifierAlreadySet(chunks);
             verifiers[chunks] = v;
             blockKeyHashes[chunks] = _keyHash(abi.encodePacked("tern-block-", _decimal(chunks)), v);
+            emit VerifierSet(chunks, address(v));
         }
         exitVerifier = exitVerifier_;
         nftExitVerifier = nftExitVerifier_;
@@ -88,6 +89,8 @@ contract Rollup is RollupBase {
         // rollup, and the module runs on this rollup's storage.
         nftFactory = INftFactory(address(new NftFactory(address(this))));
         exodusModule = address(new RollupExodus(separator));
+        emit NftFactorySet(address(nftFactory));
+        emit NftExitVerifierSet(address(nftExitVerifier_));
         emit GovernorChanged(governor_);
         emit BlockExecuted(0, genesisStateRoot);
     }

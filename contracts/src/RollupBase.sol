@@ -201,6 +201,10 @@ abstract contract RollupBase {
     event ValidatorSet(address indexed validator, bool active);
     event TokenAdded(uint16 indexed tokenId, address indexed token);
     event DepositPauseSet(uint16 indexed tokenId, bool paused);
+    /// Emitted by the constructor only: the verifiers and the default factory it fixed.
+    event VerifierSet(uint32 indexed chunks, address verifier);
+    event NftFactorySet(address factory);
+    event NftExitVerifierSet(address verifier);
     /// A request entered the priority queue. `data` is the packed L1 fields whose keccak256
     /// is stored.
     event NewPriorityRequest(

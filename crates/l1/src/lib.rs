@@ -26,6 +26,7 @@ pub mod in_process;
 pub mod rpc;
 
 pub use chain::{DeployConfig, Deployment, EthChain, RollupAdmin};
+pub use tern_contracts::verifier::{Circuit, CircuitKey};
 pub use client::{ExodusClaim, L1Client, L1Result, NftExodusClaim, PendingNft, TxOutcome};
 pub use error::L1Error;
 pub use events::{L1Event, L1EventKind, PriorityRequest};

@@ -2054,3 +2054,484 @@ fn nft_exodus_exits_and_their_reverts() {
         .ret;
     assert_eq!(owner, w1.address);
 }
+
+// ---------------------------------------------------------------------------------------
+// Trust boundaries (docs/security.md): what is fixed at deployment, and what no role can do
+// ---------------------------------------------------------------------------------------
+
+/// The first four bytes of keccak256(`signature`).
+fn selector(signature: &str) -> [u8; 4] {
+    let h = alloy_primitives::keccak256(signature.as_bytes());
+    [h[0], h[1], h[2], h[3]]
+}
+
+/// Finding 1 and 2: the block verifiers, both exit verifiers and the default NFT factory are
+/// constructor arguments (or made by the constructor), each recorded with its key hash, and no
+/// function changes them. A capacity without a verifier stays unusable: the governor cannot
+/// add one that accepts any proof and drain the rollup through it.
+#[test]
+fn verifiers_and_exit_verifiers_are_fixed_by_the_constructor() {
+    use tern_contracts::verifier::{key_hash_of_words, Circuit};
+    let mut fx = Fx::new();
+    let genesis = State::new().root();
+    let v = fx.verifier;
+    let deploy_err = |fx: &mut Fx, args: Rollup::constructorCall| {
+        err(fx.evm.deploy_with(GOV, &Rollup::BYTECODE, &args).expect_err("refused"))
+    };
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.capacities = vec![16, 16];
+    args.blockVerifiers = vec![v, v];
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::VerifierAlreadySet(_)));
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.blockVerifiers = vec![];
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::LengthMismatch(_)));
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.capacities = vec![];
+    args.blockVerifiers = vec![];
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::LengthMismatch(_)));
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.capacities = vec![0];
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::UnsupportedCapacity(_)));
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.blockVerifiers = vec![Address::ZERO];
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::ZeroAddress(_)));
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.nftExitVerifier_ = Address::ZERO;
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::ZeroAddress(_)));
+    // A contract that is not a verifier (no verifyingKey()) cannot fill a slot.
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.exitVerifier_ = fx.token;
+    assert!(fx.evm.deploy_with(GOV, &Rollup::BYTECODE, &args).is_err());
+
+    // Each slot's key hash, domain-separated by its circuit id.
+    let zeros = [U256::ZERO; 18];
+    assert_eq!(
+        fx.view(&Rollup::blockKeyHashesCall(CAPACITY as u32)),
+        key_hash_of_words(&Circuit::Block(CAPACITY as u32), &zeros)
+    );
+    assert_eq!(fx.view(&Rollup::exitKeyHashCall {}), key_hash_of_words(&Circuit::Exit, &zeros));
+    assert_eq!(
+        fx.view(&Rollup::nftExitKeyHashCall {}),
+        key_hash_of_words(&Circuit::NftExit, &zeros)
+    );
+    assert_ne!(fx.view(&Rollup::exitKeyHashCall {}), fx.view(&Rollup::nftExitKeyHashCall {}));
+
+    // The old setters are gone: their selectors reach the fallback and the module, which
+    // has no such function, and revert.
+    for (sig, arg_words) in [
+        ("setVerifier(uint32,address)", 2),
+        ("setNftFactory(address)", 1),
+        ("setNftExitVerifier(address)", 1),
+        ("transferGovernance(address)", 1),
+    ] {
+        let mut data = selector(sig).to_vec();
+        for _ in 0..arg_words {
+            let mut word = [0u8; 32];
+            word[12..].copy_from_slice(STRANGER.as_slice());
+            data.extend_from_slice(&word);
+        }
+        assert!(fx.evm.transact_raw(GOV, fx.rollup, U256::ZERO, data.into()).is_err(), "{sig}");
+    }
+    assert_eq!(fx.view(&Rollup::verifiersCall(8)), Address::ZERO);
+    // So a block of 8 chunks (a capacity deployed without a verifier) never commits.
+    let block = fx.block(vec![]);
+    let e = commit_err(&mut fx, &block, |_, b| b.pubdata = vec![0u8; 8 * 13].into());
+    assert!(matches!(e, RollupErrors::UnsupportedCapacity(_)), "{e:?}");
+}
+
+/// `priorityExpiration` lies in [1 day, 30 days]: 0 would let anyone freeze the rollup with
+/// one deposit, and a huge one would put exodus out of reach (or overflow the deadline).
+#[test]
+fn the_priority_expiration_is_bounded() {
+    let mut fx = Fx::new();
+    let genesis = State::new().root();
+    let day = 24 * 3600;
+    for (expiration, ok) in [
+        (0, false),
+        (day - 1, false),
+        (day, true),
+        (30 * day, true),
+        (30 * day + 1, false),
+        (u64::MAX, false),
+    ] {
+        let args = constructor(genesis, fx.verifier, expiration);
+        match fx.evm.deploy_with(GOV, &Rollup::BYTECODE, &args) {
+            Ok(_) => assert!(ok, "{expiration} must be refused"),
+            Err(e) => {
+                assert!(!ok, "{expiration} must deploy");
+                assert!(matches!(err(e), RollupErrors::PriorityExpirationOutOfRange(_)));
+            }
+        }
+    }
+    assert_eq!(fx.view(&Rollup::MIN_PRIORITY_EXPIRATIONCall {}), day);
+    assert_eq!(fx.view(&Rollup::MAX_PRIORITY_EXPIRATIONCall {}), 30 * day);
+}
+
+/// EIP-170: each deployed contract is at most 24,576 bytes; EIP-3860: creation code at most
+/// 49,152 (the rollup's carries the module's and the default factory's).
+#[test]
+fn the_rollup_and_its_module_fit_the_code_size_limits() {
+    let module_json = concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/RollupExodus.json");
+    let artifact: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(module_json).expect("artifact"))
+            .expect("JSON");
+    let hex = artifact["deployedBytecode"].as_str().expect("code");
+    let module = (hex.len() - 2) / 2;
+    let rollup = Rollup::DEPLOYED_BYTECODE.len();
+    let init = Rollup::BYTECODE.len();
+    println!("Rollup {rollup} bytes, RollupExodus {module} bytes, Rollup creation code {init}");
+    assert!(rollup <= 24_576, "Rollup is {rollup} bytes");
+    assert!(module <= 24_576, "RollupExodus is {module} bytes");
+    assert!(init <= 49_152, "Rollup's creation code is {init} bytes");
+    let mut fx = Fx::new();
+    let deployed = fx.view(&Rollup::exodusModuleCall {});
+    assert!(fx.evm.has_code(deployed));
+}
+
+/// Finding 3: the factory is fixed when the NFT is withdrawn; a creator's factory that reverts
+/// or mints to someone else cannot lock or misdirect it (the mint is refused, and the owner
+/// takes the default factory); one registered after the withdrawal does not apply; an address
+/// without code cannot be registered.
+#[test]
+fn a_creators_factory_cannot_lock_or_misdirect_withdrawn_nfts() {
+    use tern_contracts::bindings::test_helpers::BadNftFactory;
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let (w0, w1, w2) = (fx.wallets[0].clone(), fx.wallets[1].clone(), fx.wallets[2].clone());
+    let default = fx.view(&Rollup::nftFactoryCall {});
+    let register = |fx: &mut Fx, factory: Address, creator: &Wallet| {
+        let sig = creator.register_nft_factory(factory).expect("sign");
+        let call = NftFactory::registerForCreatorCall {
+            creatorId: creator.account_id.0,
+            creatorAddress: creator.address,
+            signature: sig.to_vec().into(),
+        };
+        fx.evm.transact(STRANGER, factory, U256::ZERO, &call)
+    };
+    // An address without code: a creator's own signature cannot name one.
+    let sig = w2.register_nft_factory(STRANGER).expect("sign");
+    let call = Rollup::registerNftFactoryCall {
+        creatorId: w2.account_id.0,
+        creatorAddress: w2.address,
+        signature: sig.to_vec().into(),
+    };
+    let e = fx.send(STRANGER, &call).expect_err("no code");
+    assert!(matches!(err(e), RollupErrors::NftFactoryHasNoCode(_)));
+    // w0's factory reverts; w1's mints to STRANGER.
+    let bad = |fx: &mut Fx, mode: u8| {
+        let args = BadNftFactory::constructorCall { rollup_: fx.rollup, mode_: mode, thief_: STRANGER };
+        fx.evm.deploy_with(GOV, &BadNftFactory::BYTECODE, &args).expect("deploy").0
+    };
+    let broken = bad(&mut fx, 0);
+    let thief = bad(&mut fx, 1);
+    register(&mut fx, broken, &w0).expect("w0 registers");
+    register(&mut fx, thief, &w1).expect("w1 registers");
+
+    // NFT 0 by w0, 1 by w1, 2 by w2, all to w2, who withdraws them to its own address.
+    let txs = vec![
+        fx.wallets[0].mint_nft(w2.address, CONTENT, ETH, 0).expect("sign"),
+        fx.wallets[1].mint_nft(w2.address, CONTENT, ETH, 0).expect("sign"),
+        fx.wallets[2].mint_nft(w2.address, CONTENT, ETH, 0).expect("sign"),
+    ];
+    let b = fx.block(txs);
+    fx.run(&b);
+    for ids in [&[0u32, 1][..], &[2]] {
+        let txs = ids
+            .iter()
+            .map(|&id| fx.wallets[2].withdraw_nft(w2.address, NftId(id), ETH, 0).expect("sign"))
+            .collect();
+        let b = fx.block(txs);
+        fx.run(&b);
+    }
+    assert_eq!(fx.view(&Rollup::pendingNftFactoriesCall(0)), broken);
+    assert_eq!(fx.view(&Rollup::pendingNftFactoriesCall(1)), thief);
+    assert_eq!(fx.view(&Rollup::pendingNftFactoriesCall(2)), default);
+    // w2 registers a factory of its own after its NFT left L2: it does not apply to NFT 2.
+    let own = fx.deploy_nft_factory();
+    register(&mut fx, own, &w2).expect("w2 registers");
+    assert_eq!(fx.view(&Rollup::pendingNftFactoriesCall(2)), default);
+
+    let owner_on = |fx: &mut Fx, factory: Address, id: u32| {
+        fx.evm
+            .call(STRANGER, factory, &NftFactory::ownerOfCall { tokenId: U256::from(id) })
+            .map(|r| r.ret)
+    };
+    for (id, factory) in [(0u32, broken), (1, thief)] {
+        let call = Rollup::withdrawPendingNFTCall { nftId: id };
+        let e = fx.send(STRANGER, &call).expect_err("the factory fails");
+        match err(e) {
+            RollupErrors::NftMintFailed(f) => assert_eq!((f.nftId, f.factory), (id, factory)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(fx.pending_nft(NftId(id)).owner, w2.address, "still pending");
+        let fallback = Rollup::withdrawPendingNFTDefaultCall { nftId: id };
+        let e = fx.send(STRANGER, &fallback).expect_err("only the owner");
+        assert!(matches!(err(e), RollupErrors::NotNftOwner(_)));
+        fx.send(w2.address, &fallback).expect("the owner takes the default factory");
+        assert_eq!(owner_on(&mut fx, default, id).expect("minted"), w2.address);
+    }
+    fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 2 }).expect("mint");
+    assert_eq!(owner_on(&mut fx, default, 2).expect("on the default"), w2.address);
+    assert!(owner_on(&mut fx, own, 2).is_err(), "not on the late registration");
+    let e = fx
+        .send(w2.address, &Rollup::withdrawPendingNFTDefaultCall { nftId: 2 })
+        .expect_err("gone");
+    assert!(matches!(err(e), RollupErrors::NotNftOwner(_) | RollupErrors::NoPendingNft(_)));
+}
+
+/// Finding 4: an EIP-191 ChangePubKey signature names the chain and the rollup contract, so a
+/// signature for another deployment (another chain id, or another contract on this chain) is
+/// refused here.
+#[test]
+fn an_eip191_signature_for_another_deployment_is_refused() {
+    use tern_primitives::eth;
+    let mut fx = Fx::new();
+    fx.deposit_eth(STRANGER, FEE_ADDRESS, 1);
+    let a = fx.wallets[0].address;
+    fx.deposit_eth(a, a, UNIT);
+    let b = fx.block(vec![]);
+    fx.run(&b);
+    fx.wallets[0].account_id = fx.state.account_id_by_address(&a).expect("account");
+    let w = fx.wallets[0].clone();
+    let tx = fx.wallets[0].change_pubkey(AuthKind::Ecdsa, ETH, 0).expect("sign");
+    let block = fx.block(vec![tx]);
+    let chain_id = tern_contracts::evm::CHAIN_ID;
+    for (other_chain, other_contract) in [(chain_id + 1, fx.rollup), (chain_id, GOV)] {
+        let msg = eth::change_pubkey_eip191_message(
+            &w.pubkey_hash(),
+            0,
+            w.account_id.0,
+            other_chain,
+            other_contract,
+        );
+        let sig = eth::sign_eip191(&w.eth_key, &msg).expect("sign");
+        let e = commit_err(&mut fx, &block, |_, b| {
+            b.changePubKeyAuth[0] = [&[1u8][..], &sig[..]].concat().into();
+        });
+        assert!(matches!(e, RollupErrors::ChangePubKeyAuthInvalid(_)), "{e:?}");
+    }
+    fx.commit(&block).expect("this deployment's signature commits");
+}
+
+/// Issue 11: an owner of address 0 is never authorised, whatever the authorisation bytes (a
+/// junk signature recovers to 0, which used to equal the owner).
+#[test]
+fn junk_authorisation_for_owner_zero_is_refused() {
+    let mut fx = Fx::new();
+    fx.deposit_eth(STRANGER, FEE_ADDRESS, 1);
+    let a = fx.wallets[0].address;
+    fx.deposit_eth(a, a, UNIT);
+    let b = fx.block(vec![]);
+    fx.run(&b);
+    fx.wallets[0].account_id = fx.state.account_id_by_address(&a).expect("account");
+    let tx = fx.wallets[0].change_pubkey(AuthKind::Ecdsa, ETH, 0).expect("sign");
+    let block = fx.block(vec![tx]);
+    // The owner address: bits 188..348 of the ChangePubKey operation.
+    let zero_owner = |b: &mut Rollup::CommitBlockInfo| {
+        let at = b.onchainOps[0] as usize * 13;
+        let mut p = b.pubdata.to_vec();
+        p[at + 23] &= 0xf0;
+        for byte in &mut p[at + 24..at + 43] {
+            *byte = 0;
+        }
+        p[at + 43] &= 0x0f;
+        b.pubdata = p.into();
+    };
+    for junk in [
+        [&[1u8][..], &[0u8; 65]].concat(),
+        [&[2u8][..], &[0u8; 65]].concat(),
+        [&[1u8][..], &[0xffu8; 64][..], &[27u8]].concat(),
+        vec![0u8],
+    ] {
+        let e = commit_err(&mut fx, &block, |_, b| {
+            zero_owner(b);
+            b.changePubKeyAuth[0] = junk.clone().into();
+        });
+        match e {
+            RollupErrors::ChangePubKeyAuthInvalid(x) => assert_eq!(x.owner, Address::ZERO),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// Finding 5: the first fact is set at once, but replacing a non-zero one takes a request and
+/// a second call a day later, so an operator that sealed a block on it commits it first.
+#[test]
+fn an_onchain_fact_cannot_be_pulled_from_under_a_sealed_block() {
+    let mut fx = Fx::new();
+    fx.deposit_eth(STRANGER, FEE_ADDRESS, 1);
+    let a = fx.wallets[0].address;
+    fx.deposit_eth(a, a, UNIT);
+    let b = fx.block(vec![]);
+    fx.run(&b);
+    fx.wallets[0].account_id = fx.state.account_id_by_address(&a).expect("account");
+    let w = fx.wallets[0].clone();
+    let pkh: alloy_primitives::FixedBytes<20> = w.pubkey_hash().0.into();
+    let set = |fx: &mut Fx, hash: alloy_primitives::FixedBytes<20>| {
+        fx.send(a, &Rollup::setAuthPubkeyHashCall { pubKeyHash: hash, nonce: 0 })
+    };
+    let r = set(&mut fx, pkh).expect("the first fact is immediate");
+    assert_eq!(events::<Rollup::FactAuthSet>(&r)[0].pubKeyHash, pkh);
+    // The operator seals a block whose ChangePubKey relies on the fact.
+    let tx = fx.wallets[0].change_pubkey(AuthKind::Ecdsa, ETH, 0).expect("sign");
+    let block = fx.block(vec![tx]);
+    // The owner tries to pull the fact (set it to 0) before the commit.
+    let r = set(&mut fx, [0u8; 20].into()).expect("records the request");
+    let asked = &events::<Rollup::FactAuthResetRequested>(&r)[0];
+    assert_eq!(asked.allowedAt, U256::from(fx.evm.timestamp() + 24 * 3600));
+    assert!(events::<Rollup::FactAuthSet>(&r).is_empty());
+    assert_eq!(fx.view(&Rollup::authFactsCall { _0: a, _1: 0 }), pkh, "unchanged");
+    let e = set(&mut fx, [0u8; 20].into()).expect_err("too early");
+    assert!(matches!(err(e), RollupErrors::AuthFactResetTooEarly(_)));
+    fx.evm.advance(1, 24 * 3600 - 60);
+    let e = set(&mut fx, [0u8; 20].into()).expect_err("still too early");
+    assert!(matches!(err(e), RollupErrors::AuthFactResetTooEarly(_)));
+    // The block commits on the fact (the on-chain kind replaces its signature).
+    let call = Rollup::commitBlocksCall {
+        lastCommitted: fx.last.clone(),
+        newBlocks: vec![{
+            let mut info = commit_block_info(&block).expect("args");
+            info.changePubKeyAuth[0] = Bytes::from(vec![0u8]);
+            info
+        }],
+    };
+    fx.send(VALIDATOR, &call).expect("commits on the fact");
+    // A day after the request the owner may replace it.
+    fx.evm.advance(1, 120);
+    let r = set(&mut fx, [0u8; 20].into()).expect("replaced");
+    assert_eq!(events::<Rollup::FactAuthSet>(&r)[0].pubKeyHash, [0u8; 20]);
+    assert_eq!(fx.view(&Rollup::authFactsCall { _0: a, _1: 0 }), [0u8; 20]);
+    assert_eq!(fx.view(&Rollup::authFactResetRequestedCall { _0: a, _1: 0 }), U256::ZERO);
+    // A fact at another nonce, where none exists, is immediate again.
+    let r = fx.send(a, &Rollup::setAuthPubkeyHashCall { pubKeyHash: pkh, nonce: 1 }).expect("new");
+    assert_eq!(events::<Rollup::FactAuthSet>(&r).len(), 1);
+}
+
+/// Issue 11: activating exodus mode no longer deletes one hash per block committed ahead of
+/// execution, so its gas does not grow with the backlog a validator left (here 2,000 blocks
+/// committed without proof).
+#[test]
+fn exodus_activation_costs_the_same_whatever_is_committed_ahead() {
+    fn activation_gas(ahead: u64) -> u64 {
+        let mut fx = Fx::new();
+        let a = fx.wallets[0].address;
+        fx.deposit_eth(a, a, UNIT); // the request that expires
+        let mut last = fx.last.clone();
+        while last.blockNumber < ahead {
+            let batch = (ahead - last.blockNumber).min(250);
+            let ts = fx.evm.timestamp();
+            let blocks: Vec<CommitBlockInfo> = (1..=batch)
+                .map(|i| CommitBlockInfo {
+                    blockNumber: last.blockNumber + i,
+                    feeAccount: 0,
+                    timestamp: ts,
+                    newStateRoot: last.stateRoot,
+                    onchainOps: vec![],
+                    pubdata: vec![0u8; CAPACITY * 13].into(),
+                    changePubKeyAuth: vec![],
+                })
+                .collect();
+            let call = Rollup::commitBlocksCall { lastCommitted: last.clone(), newBlocks: blocks };
+            let r = fx.send(VALIDATOR, &call).expect("commit");
+            let ev = events::<Rollup::BlockCommit>(&r).pop().expect("committed");
+            last = StoredBlockInfo {
+                blockNumber: ev.blockNumber,
+                priorityOperations: 0,
+                chunks: CAPACITY as u32,
+                timestamp: ts,
+                pendingOnchainOpsHash: alloy_primitives::B256::ZERO,
+                stateRoot: ev.stateRoot,
+                commitment: ev.commitment,
+            };
+        }
+        assert_eq!(fx.view(&Rollup::totalBlocksCommittedCall {}), ahead);
+        fx.evm.advance(1, EXPIRATION + 1);
+        let r = fx.send(STRANGER, &Rollup::activateExodusModeCall {}).expect("exodus");
+        assert_eq!(fx.view(&Rollup::totalBlocksCommittedCall {}), 0);
+        assert!(fx.view(&Rollup::exodusModeCall {}));
+        // Nothing reads the hashes left behind: every block function refuses in exodus.
+        let e = fx
+            .send(VALIDATOR, &Rollup::revertBlocksCall { blocks: vec![last] })
+            .expect_err("exodus");
+        assert!(matches!(err(e), RollupErrors::ExodusActive(_)));
+        r.gas_used
+    }
+    let one = activation_gas(1);
+    let many = activation_gas(2000);
+    println!("activateExodusMode gas: {one} with 1 block ahead, {many} with 2,000");
+    assert!(many <= one + 2_000, "{many} vs {one}");
+    assert!(many < 100_000, "{many}");
+}
+
+/// Issue 11 item 5: priority operations may sit anywhere in a block, after L2 operations too,
+/// but must be exactly the next requests of the queue in queue order.
+#[test]
+fn priority_operations_may_follow_l2_operations_in_queue_order() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let w1 = fx.wallets[1].address;
+    // A transfer's pubdata, from a native block that is never committed.
+    let (state, built) = (fx.state.clone(), fx.built);
+    let tx = fx.wallets[0].transfer(w1, ETH, 1, 0).expect("sign");
+    let transfer_block = fx.block(vec![tx]);
+    let transfer = transfer_block.ops[0].encode().expect("encode");
+    assert_eq!(transfer.len(), 13, "one chunk");
+    (fx.state, fx.built) = (state, built);
+    // Two queued deposits and a native block serving them (its operations, in queue order).
+    let a = fx.wallets[0].address;
+    fx.deposit_eth(a, a, 2);
+    fx.deposit_eth(a, w1, 3);
+    let deposits = fx.block(vec![]);
+    let d1 = deposits.ops[0].encode().expect("encode");
+    let d2 = deposits.ops[1].encode().expect("encode");
+    let with = |ops: &[&[u8]], onchain: Vec<u32>| {
+        let mut pubdata: Vec<u8> = ops.concat();
+        pubdata.resize(CAPACITY * 13, 0);
+        let mut info = commit_block_info(&deposits).expect("args");
+        info.pubdata = pubdata.into();
+        info.onchainOps = onchain;
+        info
+    };
+    // Out of queue order: refused at the first.
+    let info = with(&[&transfer, &d2, &d1], vec![1, 5]);
+    let call = Rollup::commitBlocksCall { lastCommitted: fx.last.clone(), newBlocks: vec![info] };
+    let e = err(fx.send(VALIDATOR, &call).expect_err("order"));
+    assert!(matches!(e, RollupErrors::PriorityOpMismatch(_)), "{e:?}");
+    // A deposit after a transfer chunk, then the next one: accepted.
+    let info = with(&[&transfer, &d1, &d2], vec![1, 5]);
+    let call = Rollup::commitBlocksCall { lastCommitted: fx.last.clone(), newBlocks: vec![info] };
+    fx.send(VALIDATOR, &call).expect("interleaved, in queue order");
+    assert_eq!(fx.view(&Rollup::totalCommittedPriorityRequestsCall {}), 2);
+}
+
+/// An owner that cannot receive ETH (a contract without a receive function) directs its
+/// pending balance elsewhere; no one else can direct it.
+#[test]
+fn an_owner_that_cannot_take_eth_directs_its_payout_elsewhere() {
+    use tern_contracts::bindings::test_helpers::EthRefuser;
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let (refuser, _) = fx.evm.deploy(GOV, EthRefuser::BYTECODE.clone()).expect("deploy");
+    credit_eth(&mut fx, refuser, UNIT);
+    let pay = Rollup::withdrawPendingBalanceCall { owner: refuser, tokenId: 0, amount: UNIT };
+    let e = fx.send(STRANGER, &pay).expect_err("refuses ETH");
+    assert!(matches!(err(e), RollupErrors::EthTransferFailed(_)));
+    let elsewhere = Rollup::withdrawPendingBalanceToCall { tokenId: 0, amount: UNIT, to: STRANGER };
+    let e = fx.send(STRANGER, &elsewhere).expect_err("only from one's own balance");
+    assert!(matches!(err(e), RollupErrors::InsufficientPendingBalance(_)));
+    let claim = |to: Address| EthRefuser::claimToCall {
+        rollup: fx.rollup,
+        tokenId: 0,
+        amount: UNIT,
+        to,
+    };
+    let call = claim(Address::ZERO);
+    let e = fx.evm.transact(STRANGER, refuser, U256::ZERO, &call).expect_err("to 0");
+    assert!(matches!(err(e), RollupErrors::ZeroAddress(_)));
+    let before = fx.evm.balance(VALIDATOR);
+    let call = claim(VALIDATOR);
+    let r = fx.evm.transact(STRANGER, refuser, U256::ZERO, &call).expect("directed");
+    assert_eq!(events::<Rollup::Withdrawal>(&r)[0].owner, refuser);
+    assert_eq!(fx.evm.balance(VALIDATOR) - before, U256::from(UNIT));
+    assert_eq!(fx.view(&Rollup::pendingBalancesCall { _0: refuser, _1: 0 }), 0);
+}

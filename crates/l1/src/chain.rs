@@ -338,3 +338,70 @@ fn check_recorded(key: &CircuitKey, recorded: alloy_primitives::B256) -> Result<
         Err(L1Error::KeyMismatch { slot: "the key hash the rollup recorded".to_owned(), circuit: key.circuit })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bn254::{Bn254, G1Affine};
+    use ark_ec::AffineRepr;
+    use ark_groth16::VerifyingKey;
+
+    /// A key of the verifier's shape (one public input); its points do not matter here.
+    fn one_input_key() -> VerifyingKey<Bn254> {
+        let mut vk = VerifyingKey::<Bn254>::default();
+        vk.gamma_abc_g1 = vec![G1Affine::generator(), G1Affine::generator()];
+        vk
+    }
+
+    fn config(
+        blocks: Vec<CircuitKey>,
+        exit: CircuitKey,
+        nft_exit: CircuitKey,
+    ) -> DeployConfig {
+        DeployConfig {
+            genesis_root: Fr::from(1u64),
+            block_verifiers: blocks,
+            exit_vk: exit,
+            nft_exit_vk: nft_exit,
+            priority_expiration: 3 * 24 * 3600,
+            validators: Vec::new(),
+        }
+    }
+
+    /// A key labelled for one circuit cannot fill another circuit's slot: a block key as the
+    /// exit key, an exit key as a block key, the two exit keys swapped, a capacity twice, or a
+    /// key with other than one public input.
+    #[test]
+    fn keys_must_fill_the_slot_of_their_circuit() {
+        let vk = one_input_key();
+        let block = |c| CircuitKey::new(Circuit::Block(c), vk.clone());
+        let exit = CircuitKey::new(Circuit::Exit, vk.clone());
+        let nft = CircuitKey::new(Circuit::NftExit, vk.clone());
+        config(vec![block(8), block(16)], exit.clone(), nft.clone())
+            .check_keys()
+            .expect("every key in its slot");
+        for (bad, slot) in [
+            (config(vec![block(8)], block(8), nft.clone()), "the exit verifier"),
+            (config(vec![block(8)], exit.clone(), block(8)), "the NFT exit verifier"),
+            (config(vec![block(8)], nft.clone(), exit.clone()), "the exit verifier"),
+            (config(vec![exit.clone()], exit.clone(), nft.clone()), "a block verifier"),
+            (config(vec![block(8), block(8)], exit.clone(), nft.clone()), "a second block"),
+        ] {
+            match bad.check_keys() {
+                Err(L1Error::KeyMismatch { slot: s, .. }) => assert!(s.starts_with(slot), "{s}"),
+                other => panic!("{slot}: {other:?}"),
+            }
+        }
+        let two_inputs = {
+            let mut k = vk.clone();
+            k.gamma_abc_g1.push(G1Affine::generator());
+            CircuitKey::new(Circuit::Exit, k)
+        };
+        let e = config(vec![block(8)], two_inputs, nft).check_keys().expect_err("shape");
+        assert!(matches!(e, L1Error::Verifier(_)), "{e:?}");
+        // The circuit ids hashed into the key hashes differ per slot.
+        assert_ne!(block(8).key_hash().ok(), exit.key_hash().ok());
+        assert_ne!(block(8).key_hash().ok(), block(16).key_hash().ok());
+        assert_eq!(Circuit::Block(120).id(), "tern-block-120");
+    }
+}

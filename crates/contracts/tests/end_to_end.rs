@@ -119,7 +119,9 @@ impl Chain {
         }
         let verifier = deploy_verifier(&mut evm, &keys().vk);
         let (exit, nft_exit) = match exit_keys {
-            Some((token, nft)) => (deploy_verifier(&mut evm, token), deploy_verifier(&mut evm, nft)),
+            Some((token, nft)) => {
+                (deploy_verifier(&mut evm, token), deploy_verifier(&mut evm, nft))
+            }
             None => {
                 let mock = evm.deploy(GOV, MockVerifier::BYTECODE.clone()).expect("mock").0;
                 (mock, mock)

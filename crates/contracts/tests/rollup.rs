@@ -222,7 +222,8 @@ impl Fx {
 
     fn commit(&mut self, block: &Block) -> Result<Receipt<()>, EvmError> {
         let (info, stored, _) = self.flagged(block);
-        let call = Rollup::commitBlocksCall { lastCommitted: self.last.clone(), newBlocks: vec![info] };
+        let call =
+            Rollup::commitBlocksCall { lastCommitted: self.last.clone(), newBlocks: vec![info] };
         let r = self.send(VALIDATOR, &call)?;
         self.last = stored;
         Ok(r.discard())
@@ -289,8 +290,8 @@ impl Fx {
 fn set_success_flag(op: &mut [u8]) {
     let identity = op[26..86].iter().enumerate().any(|(i, b)| {
         let mask = match i {
-            0 => 0x0f,         // byte 26: the low nibble is the creator id's top bits
-            59 => 0xf0,        // byte 85: the content hash's last four bits, then the flag
+            0 => 0x0f,  // byte 26: the low nibble is the creator id's top bits
+            59 => 0xf0, // byte 85: the content hash's last four bits, then the flag
             _ => 0xff,
         };
         b & mask != 0
@@ -333,12 +334,8 @@ fn abi_type(param: &serde_json::Value) -> String {
     let ty = param["type"].as_str().expect("type");
     match ty.strip_prefix("tuple") {
         Some(suffix) => {
-            let inner: Vec<String> = param["components"]
-                .as_array()
-                .expect("components")
-                .iter()
-                .map(abi_type)
-                .collect();
+            let inner: Vec<String> =
+                param["components"].as_array().expect("components").iter().map(abi_type).collect();
             format!("({}){suffix}", inner.join(","))
         }
         None => ty.to_owned(),
@@ -1779,19 +1776,12 @@ fn creators_register_their_own_factory() {
     let for_default = w0.register_nft_factory(default).expect("sign");
     let e = register(&mut fx, own, &w0, for_default).expect_err("another factory");
     assert!(matches!(err(e), RollupErrors::NftFactoryAuthInvalid(_)));
-    let e = fx
-        .evm
-        .transact(
-            STRANGER,
-            fx.rollup,
-            U256::ZERO,
-            &Rollup::registerNftFactoryCall {
-                creatorId: w0.account_id.0,
-                creatorAddress: w0.address,
-                signature: vec![0u8; 64].into(),
-            },
-        )
-        .expect_err("malformed");
+    let malformed = NftFactory::registerForCreatorCall {
+        creatorId: w0.account_id.0,
+        creatorAddress: w0.address,
+        signature: vec![0u8; 64].into(),
+    };
+    let e = fx.evm.transact(STRANGER, own, U256::ZERO, &malformed).expect_err("malformed");
     assert!(matches!(err(e), RollupErrors::NftFactoryAuthInvalid(_)));
     // Accepted once; the record is per creator and cannot be replaced.
     let sig = w0.register_nft_factory(own).expect("sign");
@@ -2134,6 +2124,7 @@ fn verifiers_and_exit_verifiers_are_fixed_by_the_constructor() {
     }
     assert_eq!(fx.view(&Rollup::verifiersCall(8)), Address::ZERO);
     // So a block of 8 chunks (a capacity deployed without a verifier) never commits.
+    fx.deposit_eth(STRANGER, FEE_ADDRESS, 1);
     let block = fx.block(vec![]);
     let e = commit_err(&mut fx, &block, |_, b| b.pubdata = vec![0u8; 8 * 13].into());
     assert!(matches!(e, RollupErrors::UnsupportedCapacity(_)), "{e:?}");
@@ -2219,7 +2210,8 @@ fn a_creators_factory_cannot_lock_or_misdirect_withdrawn_nfts() {
     assert!(matches!(err(e), RollupErrors::NftFactoryHasNoCode(_)));
     // w0's factory reverts; w1's mints to STRANGER.
     let bad = |fx: &mut Fx, mode: u8| {
-        let args = BadNftFactory::constructorCall { rollup_: fx.rollup, mode_: mode, thief_: STRANGER };
+        let args =
+            BadNftFactory::constructorCall { rollup_: fx.rollup, mode_: mode, thief_: STRANGER };
         fx.evm.deploy_with(GOV, &BadNftFactory::BYTECODE, &args).expect("deploy").0
     };
     let broken = bad(&mut fx, 0);
@@ -2273,9 +2265,8 @@ fn a_creators_factory_cannot_lock_or_misdirect_withdrawn_nfts() {
     fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 2 }).expect("mint");
     assert_eq!(owner_on(&mut fx, default, 2).expect("on the default"), w2.address);
     assert!(owner_on(&mut fx, own, 2).is_err(), "not on the late registration");
-    let e = fx
-        .send(w2.address, &Rollup::withdrawPendingNFTDefaultCall { nftId: 2 })
-        .expect_err("gone");
+    let e =
+        fx.send(w2.address, &Rollup::withdrawPendingNFTDefaultCall { nftId: 2 }).expect_err("gone");
     assert!(matches!(err(e), RollupErrors::NotNftOwner(_) | RollupErrors::NoPendingNft(_)));
 }
 
@@ -2519,12 +2510,8 @@ fn an_owner_that_cannot_take_eth_directs_its_payout_elsewhere() {
     let elsewhere = Rollup::withdrawPendingBalanceToCall { tokenId: 0, amount: UNIT, to: STRANGER };
     let e = fx.send(STRANGER, &elsewhere).expect_err("only from one's own balance");
     assert!(matches!(err(e), RollupErrors::InsufficientPendingBalance(_)));
-    let claim = |to: Address| EthRefuser::claimToCall {
-        rollup: fx.rollup,
-        tokenId: 0,
-        amount: UNIT,
-        to,
-    };
+    let claim =
+        |to: Address| EthRefuser::claimToCall { rollup: fx.rollup, tokenId: 0, amount: UNIT, to };
     let call = claim(Address::ZERO);
     let e = fx.evm.transact(STRANGER, refuser, U256::ZERO, &call).expect_err("to 0");
     assert!(matches!(err(e), RollupErrors::ZeroAddress(_)));

@@ -105,7 +105,8 @@ impl DeployConfig {
     /// key only as the NFT exit verifier, each with one public input. A key deployed in the
     /// wrong slot would make the rollup accept, for example, block proofs as exit proofs.
     pub fn check_keys(&self) -> Result<(), L1Error> {
-        let mismatch = |slot: String, key: &CircuitKey| L1Error::KeyMismatch { slot, circuit: key.circuit };
+        let mismatch =
+            |slot: String, key: &CircuitKey| L1Error::KeyMismatch { slot, circuit: key.circuit };
         let mut seen = std::collections::BTreeSet::new();
         for key in &self.block_verifiers {
             let Circuit::Block(chunks) = key.circuit else {
@@ -229,7 +230,10 @@ pub trait RollupAdmin: EthChain {
                     check_recorded(key, recorded)?;
                 }
             }
-            check_recorded(&config.exit_vk, client.rollup_view(&Rollup::exitKeyHashCall {}).await?)?;
+            check_recorded(
+                &config.exit_vk,
+                client.rollup_view(&Rollup::exitKeyHashCall {}).await?,
+            )?;
             let recorded = client.rollup_view(&Rollup::nftExitKeyHashCall {}).await?;
             check_recorded(&config.nft_exit_vk, recorded)?;
             let nft_factory = client.nft_factory().await?;
@@ -335,7 +339,10 @@ fn check_recorded(key: &CircuitKey, recorded: alloy_primitives::B256) -> Result<
     if key.key_hash()? == recorded {
         Ok(())
     } else {
-        Err(L1Error::KeyMismatch { slot: "the key hash the rollup recorded".to_owned(), circuit: key.circuit })
+        Err(L1Error::KeyMismatch {
+            slot: "the key hash the rollup recorded".to_owned(),
+            circuit: key.circuit,
+        })
     }
 }
 
@@ -353,11 +360,7 @@ mod tests {
         vk
     }
 
-    fn config(
-        blocks: Vec<CircuitKey>,
-        exit: CircuitKey,
-        nft_exit: CircuitKey,
-    ) -> DeployConfig {
+    fn config(blocks: Vec<CircuitKey>, exit: CircuitKey, nft_exit: CircuitKey) -> DeployConfig {
         DeployConfig {
             genesis_root: Fr::from(1u64),
             block_verifiers: blocks,

@@ -26,9 +26,9 @@ pub mod in_process;
 pub mod rpc;
 
 pub use chain::{DeployConfig, Deployment, EthChain, RollupAdmin};
-pub use tern_contracts::verifier::{Circuit, CircuitKey};
 pub use client::{ExodusClaim, L1Client, L1Result, NftExodusClaim, PendingNft, TxOutcome};
 pub use error::L1Error;
 pub use events::{L1Event, L1EventKind, PriorityRequest};
 pub use in_process::{InProcessChain, InProcessL1};
 pub use rpc::RpcL1;
+pub use tern_contracts::verifier::{Circuit, CircuitKey};

@@ -46,8 +46,8 @@ use tern_contracts::rollup::{
 };
 use tern_contracts::verifier::encode_proof;
 use tern_l1::{
-    Circuit, CircuitKey, DeployConfig, Deployment, EthChain, InProcessChain, InProcessL1, L1Client, L1Error,
-    L1EventKind, NftExodusClaim, PendingNft, RollupAdmin, RpcL1,
+    Circuit, CircuitKey, DeployConfig, Deployment, EthChain, InProcessChain, InProcessL1, L1Client,
+    L1Error, L1EventKind, NftExodusClaim, PendingNft, RollupAdmin, RpcL1,
 };
 use tern_prover::{dev_setup, prove, Keys};
 use tern_state::wallet::{AuthKind, Wallet};

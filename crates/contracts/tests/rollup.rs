@@ -56,6 +56,19 @@ struct Fx {
     wallets: Vec<Wallet>,
     /// Number of the last block built natively.
     built: u64,
+    /// How FullExitNFT's success flag is written (tests of the flag override it).
+    flag: Flag,
+}
+
+/// How the tests write FullExitNFT's success flag into the pubdata.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flag {
+    /// As the circuit sets it: 1 iff the exit was served ([`set_success_flag`]).
+    Served,
+    /// Always 1 (a served exit of an NFT whose identity fields are all zero).
+    Always,
+    /// Always 0 (an exit that was not served, whatever the identity fields say).
+    Never,
 }
 
 impl Fx {
@@ -85,6 +98,7 @@ impl Fx {
             chain,
             wallets,
             built: 0,
+            flag: Flag::Served,
         };
         fx.gov(&Rollup::setValidatorCall { validator: VALIDATOR, active: true })
             .expect("validator");
@@ -192,7 +206,7 @@ impl Fx {
         for &chunk in &commit.onchainOps {
             let at = chunk as usize * 13;
             if pubdata[at] >> 4 == 12 {
-                set_success_flag(&mut pubdata[at..at + 91]);
+                write_flag(&mut pubdata[at..at + 91], self.flag);
             }
         }
         commit.pubdata = pubdata.into();
@@ -200,7 +214,7 @@ impl Fx {
         for op in exec.pendingOnchainOps.iter_mut() {
             let mut bytes = op.to_vec();
             if bytes[0] >> 4 == 12 {
-                set_success_flag(&mut bytes);
+                write_flag(&mut bytes, self.flag);
             }
             hash = alloy_primitives::keccak256([hash.as_slice(), &bytes].concat());
             *op = bytes.into();
@@ -298,6 +312,14 @@ fn set_success_flag(op: &mut [u8]) {
     });
     if identity {
         op[85] |= 0x08;
+    }
+}
+
+fn write_flag(op: &mut [u8], flag: Flag) {
+    match flag {
+        Flag::Served => set_success_flag(op),
+        Flag::Always => op[85] |= 0x08,
+        Flag::Never => op[85] &= !0x08,
     }
 }
 
@@ -2521,4 +2543,40 @@ fn an_owner_that_cannot_take_eth_directs_its_payout_elsewhere() {
     assert_eq!(events::<Rollup::Withdrawal>(&r)[0].owner, refuser);
     assert_eq!(fx.evm.balance(VALIDATOR) - before, U256::from(UNIT));
     assert_eq!(fx.view(&Rollup::pendingBalancesCall { _0: refuser, _1: 0 }), 0);
+}
+
+/// Finding 7: the success flag alone decides whether a FullExitNFT credits an NFT: set, it
+/// credits even an NFT whose identity fields are all zero; clear, it credits nothing even when
+/// they are not.
+#[test]
+fn the_success_flag_alone_decides_a_full_exit_nft() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let (w0, w1) = (fx.wallets[0].clone(), fx.wallets[1].clone());
+    let txs = vec![
+        fx.wallets[0].mint_nft(w0.address, CONTENT, ETH, 0).expect("sign"),
+        fx.wallets[0].mint_nft(w0.address, CONTENT, ETH, 0).expect("sign"),
+    ];
+    let b = fx.block(txs);
+    fx.run(&b);
+    // w0 exits its own NFT 0 (identity non-zero), but the flag says not served.
+    fx.request_full_exit_nft(&w0, NftId(0));
+    let b = fx.block(vec![]);
+    fx.flag = Flag::Never;
+    fx.commit(&b).expect("commit");
+    fx.prove(&b).expect("prove");
+    let r = fx.execute(&b).expect("execute");
+    assert!(events::<Rollup::PendingNftCredited>(&r).is_empty(), "flag 0: nothing credited");
+    assert_eq!(fx.pending_nft(NftId(0)).owner, Address::ZERO);
+    // w1 asks for NFT 1, which w0 owns: the identity fields are all zero; with the flag set
+    // (standing for a served exit of an NFT whose identity is all zero) it is credited.
+    fx.request_full_exit_nft(&w1, NftId(1));
+    let b = fx.block(vec![]);
+    fx.flag = Flag::Always;
+    fx.commit(&b).expect("commit");
+    fx.prove(&b).expect("prove");
+    let r = fx.execute(&b).expect("execute");
+    let credited = events::<Rollup::PendingNftCredited>(&r);
+    assert_eq!((credited[0].nftId, credited[0].owner), (1, w1.address), "flag 1: credited");
+    assert_eq!(fx.pending_nft(NftId(1)).contentHash.0, [0u8; 32]);
 }

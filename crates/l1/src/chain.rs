@@ -130,6 +130,28 @@ impl DeployConfig {
     }
 }
 
+/// The block circuit's key from the prover's key files, labelled with the capacity they record.
+pub fn block_circuit_key(keys: &tern_prover::Keys) -> Result<CircuitKey, L1Error> {
+    let capacity = u32::try_from(keys.capacity).map_err(|_| {
+        L1Error::Args(tern_contracts::rollup::RollupArgsError::Capacity(keys.capacity))
+    })?;
+    Ok(CircuitKey::new(Circuit::Block(capacity), keys.vk.clone()))
+}
+
+/// The token exit circuit's key, labelled [`Circuit::Exit`]: the key type names its circuit.
+pub fn exit_circuit_key(
+    keys: &tern_prover::exit::ExitKeys<tern_prover::exit::TokenExit>,
+) -> CircuitKey {
+    CircuitKey::new(Circuit::Exit, keys.vk.clone())
+}
+
+/// The NFT exit circuit's key, labelled [`Circuit::NftExit`].
+pub fn nft_exit_circuit_key(
+    keys: &tern_prover::exit::ExitKeys<tern_prover::exit::NftExit>,
+) -> CircuitKey {
+    CircuitKey::new(Circuit::NftExit, keys.vk.clone())
+}
+
 /// Where a [`DeployConfig`] landed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deployment {

@@ -377,9 +377,10 @@ mod tests {
 
     /// A key of the verifier's shape (one public input); its points do not matter here.
     fn one_input_key() -> VerifyingKey<Bn254> {
-        let mut vk = VerifyingKey::<Bn254>::default();
-        vk.gamma_abc_g1 = vec![G1Affine::generator(), G1Affine::generator()];
-        vk
+        VerifyingKey::<Bn254> {
+            gamma_abc_g1: vec![G1Affine::generator(), G1Affine::generator()],
+            ..Default::default()
+        }
     }
 
     fn config(blocks: Vec<CircuitKey>, exit: CircuitKey, nft_exit: CircuitKey) -> DeployConfig {

@@ -266,7 +266,7 @@ async fn flow<H: Harness>(h: &H) -> Result<()> {
     let genesis = state.root();
     let config = DeployConfig {
         genesis_root: genesis,
-        block_verifiers: vec![tern_l1::block_circuit_key(&keys)?],
+        block_verifiers: vec![tern_l1::block_circuit_key(keys)?],
         exit_vk: CircuitKey::new(Circuit::Exit, keys.vk.clone()),
         nft_exit_vk: CircuitKey::new(Circuit::NftExit, keys.vk.clone()),
         priority_expiration: 3 * 24 * 3600,

@@ -109,6 +109,20 @@ function main() {
     const target = artifacts.get(name);
     const source = artifacts.get(module);
     if (!target || !source) fail(`forwarding ${name} -> ${module}: contract missing`);
+    // The module runs on the target's storage: one variable at another slot would corrupt it.
+    // A second, analysis-only compilation gives the layouts (no code is generated for it, and
+    // the artifacts' settings stay those of the bytecode).
+    const layoutInput = {
+      language: 'Solidity',
+      sources,
+      settings: { ...SETTINGS, outputSelection: { [target.sourceName]: { [name]: ['storageLayout'] }, [source.sourceName]: { [module]: ['storageLayout'] } } },
+    };
+    const layoutOut = JSON.parse(solc.compile(JSON.stringify(layoutInput), { import: findImports }));
+    const layout = (unit, n) =>
+      JSON.stringify(layoutOut.contracts[unit][n].storageLayout.storage.map((v) => [v.label, v.slot, v.offset, v.type]));
+    if (layout(target.sourceName, name) !== layout(source.sourceName, module)) {
+      fail(`${module}'s storage layout differs from ${name}'s`);
+    }
     const key = (e) => `${e.type} ${e.name || ''}(${(e.inputs || []).map((i) => i.type).join(',')})`;
     const seen = new Set(target.abi.map(key));
     for (const entry of source.abi) {

@@ -199,7 +199,8 @@ pub struct Withdraw {
 pub enum ChangePubKeyAuth {
     /// The address recorded the authorisation on-chain beforehand.
     Onchain,
-    /// EIP-191 `personal_sign` over `pubkey_hash ‖ nonce ‖ account_id`.
+    /// EIP-191 `personal_sign` over `pubkey_hash ‖ nonce ‖ account_id ‖ chain_id ‖ contract`
+    /// (`docs/spec/crypto.md`).
     Ecdsa([u8; 65]),
     /// EIP-712 signature over `ChangePubKey(bytes20 pubKeyHash,uint32 nonce,uint32 accountId)`.
     Eip712([u8; 65]),

@@ -23,7 +23,7 @@ pub use blocks::{block_json, blocks};
 pub use exit::exit;
 pub use floats::floats;
 pub use pubdata::{op_json, pubdata};
-pub use transactions::{message_elements, transactions};
+pub use transactions::{message_elements, transactions, tx_fields};
 
 use serde_json::Value;
 

@@ -151,7 +151,7 @@ fn range_json(r: TimeRange) -> Value {
 }
 
 /// The body's fields, named as in `tern_types::tx` (amounts and timestamps as decimal strings).
-pub(crate) fn fields(tx: &SignedTx) -> Value {
+pub fn tx_fields(tx: &SignedTx) -> Value {
     match tx {
         SignedTx::Transfer(s) => {
             let t = &s.tx;
@@ -255,7 +255,7 @@ fn case(name: &str, key: &PrivateKey, tx: &SignedTx) -> Result<Value, VectorsErr
         "private_key": hex(key.to_bytes()),
         "public_key": hex(pub_key.pack()),
         "pubkey_hash": hex(pub_key.hash().0),
-        "fields": fields(tx),
+        "fields": tx_fields(tx),
         "message_elements": elements.iter().map(fr).collect::<Vec<_>>(),
         "message": fr(&message),
         "signature": hex(signature.pack()),

@@ -6,9 +6,11 @@ use crate::pubdata::op_json;
 use crate::VectorsError;
 use serde_json::{json, Value};
 use tern_state::demo::demo_chain;
-use tern_state::{BuiltBlock, State};
+use tern_state::wallet::Wallet;
+use tern_state::{build_block, BlockParams, BuiltBlock, NoFacts, State, TxItem};
 use tern_types::block::decode_pubdata;
 use tern_types::tx::ChangePubKeyAuth;
+use tern_types::{AccountId, TimeRange, TokenId, ETH};
 
 /// The accounts, NFTs, counters and sub-roots of a state: what its root commits to.
 fn state_json(state: &State) -> Value {
@@ -110,14 +112,77 @@ pub fn block_json(built: &BuiltBlock) -> Result<Value, VectorsError> {
     }))
 }
 
-/// The `blocks.json` fixture.
+/// A wallet of the demo chain at its account's current nonce in `state`.
+fn wallet(seed: u64, state: &State) -> Result<Wallet, VectorsError> {
+    let mut w = Wallet::from_seed(seed, demo_chain())?;
+    w.account_id = state
+        .account_id_by_address(&w.address)
+        .ok_or_else(|| VectorsError::Unexpected(format!("no account for seed {seed}")))?;
+    w.nonce = state.account(w.account_id).map(|a| a.nonce).unwrap_or(0);
+    Ok(w)
+}
+
+/// A block after the demo's with one transfer and one rejection of each common kind: a batch
+/// whose second transaction fails (the whole batch is rejected), an expired transaction, a
+/// transaction signed by the wrong key, an unlisted token and an insufficient balance.
+fn rejections_block(prev: &BuiltBlock) -> Result<BuiltBlock, VectorsError> {
+    let state = prev.state.clone();
+    let number = prev.block.header.number + 1;
+    let timestamp = 1_700_000_000 + number * 12;
+    let (mut alice, mut bob, mut carol) =
+        (wallet(1, &state)?, wallet(2, &state)?, wallet(3, &state)?);
+    let unit = 1_000_000_000_000_000; // 0.001 ETH
+    let fee = 10_000_000_000_000;
+    let valid = alice.transfer(bob.address, ETH, unit, fee)?;
+    let batch = vec![
+        bob.transfer(carol.address, ETH, unit, fee)?,
+        bob.transfer(carol.address, ETH, 1_000_000 * unit, fee)?,
+    ];
+    let mut expired = carol.clone();
+    expired.time_range = TimeRange { valid_from: 0, valid_until: timestamp - 1 };
+    let expired = expired.transfer(alice.address, ETH, unit, fee)?;
+    let mut impostor = bob.clone();
+    impostor.account_id = alice.account_id;
+    impostor.nonce = alice.nonce;
+    let impostor = impostor.transfer(bob.address, ETH, unit, fee)?;
+    let unlisted = carol.clone().transfer(alice.address, TokenId(7), 1, 0)?;
+    let too_much = carol.transfer(alice.address, ETH, 1_000_000 * unit, fee)?;
+    let txs = vec![
+        TxItem::Single(valid),
+        TxItem::Batch(batch),
+        TxItem::Single(expired),
+        TxItem::Single(impostor),
+        TxItem::Single(unlisted),
+        TxItem::Single(too_much),
+    ];
+    let params = BlockParams {
+        chain: demo_chain(),
+        number,
+        fee_account: AccountId(0),
+        timestamp,
+        capacity: 16,
+    };
+    let built = build_block(state, &params, &[], &txs, &NoFacts)
+        .map_err(|e| VectorsError::Unexpected(e.to_string()))?;
+    if built.rejected.len() != txs.len() - 1 {
+        return Err(VectorsError::Unexpected(format!(
+            "expected every transaction but the first rejected: {:?}",
+            built.rejected
+        )));
+    }
+    Ok(built)
+}
+
+/// The `blocks.json` fixture: the demo's blocks, then a block of rejections.
 pub fn blocks() -> Result<Value, VectorsError> {
     let chain = demo_chain();
-    let blocks = tern_state::demo::blocks()?;
+    let mut blocks = tern_state::demo::blocks()?;
+    let last = blocks.last().ok_or_else(|| VectorsError::Unexpected("no blocks".into()))?;
+    blocks.push(rejections_block(last)?);
     let blocks = blocks.iter().map(block_json).collect::<Result<Vec<_>, _>>()?;
     Ok(json!({
         "description": "A chain from genesis (the state with token 1 listed) through every \
-                        operation type (tern demo). commitment = sha256(number u64 || \
+                        operation type (the blocks of tern demo), then a block of rejected transactions. commitment = sha256(number u64 || \
                         fee_account u32 || old_root || new_root || timestamp u64 || \
                         onchain_bitmap || pubdata) with the top 3 bits cleared \
                         (docs/spec/commitment.md); state.root = Poseidon(account_root, \

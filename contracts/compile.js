@@ -22,6 +22,9 @@ const SOLC_VERSION = '0.8.37';
 const ROOT = __dirname;
 const SOURCE_DIRS = ['src', 'test'];
 const OUT = path.join(ROOT, 'out');
+// Contracts whose fallback delegatecalls a module: contract name -> the module and the abstract
+// contract both inherit their types from.
+const FORWARDS = { Rollup: { module: 'RollupExodus', base: 'RollupBase' } };
 
 // Fixed compiler settings. The optimizer runs for 200 (solc's default): higher values inline
 // more and push Rollup.sol past the 24,576-byte code size limit (EIP-170), for no measurable
@@ -95,6 +98,39 @@ function main() {
         deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
       });
     }
+  }
+
+  // A contract's artifact ABI is the ABI of its address: `Rollup` forwards every call it does
+  // not implement to `RollupExodus` (fallback + delegatecall), so its artifact lists those
+  // functions too, and the Rust bindings (`sol!` over Rollup.json) call them on the rollup.
+  // The shared structs are named as the address's own (`struct Rollup.StoredBlockInfo`, not
+  // `struct RollupBase.…`), so the bindings keep them in the `Rollup` module.
+  for (const [name, { module, base }] of Object.entries(FORWARDS)) {
+    const target = artifacts.get(name);
+    const source = artifacts.get(module);
+    if (!target || !source) fail(`forwarding ${name} -> ${module}: contract missing`);
+    // The module runs on the target's storage: one variable at another slot would corrupt it.
+    // A second, analysis-only compilation gives the layouts (no code is generated for it, and
+    // the artifacts' settings stay those of the bytecode).
+    const layoutInput = {
+      language: 'Solidity',
+      sources,
+      settings: { ...SETTINGS, outputSelection: { [target.sourceName]: { [name]: ['storageLayout'] }, [source.sourceName]: { [module]: ['storageLayout'] } } },
+    };
+    const layoutOut = JSON.parse(solc.compile(JSON.stringify(layoutInput), { import: findImports }));
+    const layout = (unit, n) =>
+      JSON.stringify(layoutOut.contracts[unit][n].storageLayout.storage.map((v) => [v.label, v.slot, v.offset, v.type]));
+    if (layout(target.sourceName, name) !== layout(source.sourceName, module)) {
+      fail(`${module}'s storage layout differs from ${name}'s`);
+    }
+    const key = (e) => `${e.type} ${e.name || ''}(${(e.inputs || []).map((i) => i.type).join(',')})`;
+    const seen = new Set(target.abi.map(key));
+    for (const entry of source.abi) {
+      if (entry.type === 'constructor' || seen.has(key(entry))) continue;
+      target.abi.push(entry);
+      seen.add(key(entry));
+    }
+    target.abi = JSON.parse(JSON.stringify(target.abi).split(`"struct ${base}.`).join(`"struct ${name}.`));
   }
 
   fs.mkdirSync(OUT, { recursive: true });

@@ -4,6 +4,8 @@ pragma solidity 0.8.37;
 /// @notice A Groth16 verifier with one public input (`Groth16Verifier.sol`).
 interface IGroth16Verifier {
     function verifyProof(uint256[8] calldata proof, uint256 input) external view returns (bool);
+    /// The verifying key's 18 words: α (2), β (4), γ (4), δ (4), IC0 (2), IC1 (2).
+    function verifyingKey() external view returns (uint256[18] memory);
 }
 
 /// @notice The part of ERC-20 the rollup uses.
@@ -23,6 +25,11 @@ interface INftFactory {
         uint32 serial,
         bytes32 contentHash
     ) external;
+}
+
+/// @notice The part of ERC-721 the rollup reads: who owns a token it just had minted.
+interface IERC721Owner {
+    function ownerOf(uint256 tokenId) external view returns (address);
 }
 
 /// @notice Where an NFT factory registers itself for a creator's NFTs (`Rollup.sol`).

@@ -2,320 +2,124 @@
 pragma solidity 0.8.37;
 
 import {IGroth16Verifier, IERC20, INftFactory} from "./Interfaces.sol";
+import {RollupBase} from "./RollupBase.sol";
+import {RollupExodus} from "./RollupExodus.sol";
+import {NftFactory} from "./NftFactory.sol";
 
 /// @title Tern rollup: the L1 side of the zk-rollup
 /// @notice Holds every deposited asset; queues L1 requests (deposits, full exits) with a
 ///         deadline; accepts blocks in three steps (commit, prove, execute); credits L2
 ///         withdrawals to pending balances that owners claim; and, if a request expires unserved,
 ///         freezes into exodus mode where every account exits with a proof against the last
-///         executed state root. `docs/spec/contracts.md` documents every function, event and
-///         error; the byte formats are `docs/spec/pubdata.md` and `docs/spec/commitment.md`.
-contract Rollup {
-    // ------------------------------------------------------------------------------------
-    // Protocol constants (crates/types/src/params.rs, docs/spec/pubdata.md)
-    // ------------------------------------------------------------------------------------
-
-    uint256 internal constant CHUNK_BYTES = 13;
-    /// Token ids are 10 bits; id 0 is ETH.
-    uint256 internal constant MAX_TOKENS = 1024;
-    /// Account and NFT ids are 24 bits.
-    uint256 internal constant MAX_ACCOUNT_ID = (1 << 24) - 1;
-    uint256 internal constant MAX_NFT_ID = (1 << 24) - 1;
-    /// The SHA-256 commitments are masked to 253 bits (top three bits cleared).
-    uint256 internal constant INPUT_MASK = (1 << 253) - 1;
-
-    uint8 internal constant OP_DEPOSIT = 1;
-    uint8 internal constant OP_WITHDRAW = 3;
-    uint8 internal constant OP_FULL_EXIT = 5;
-    uint8 internal constant OP_CHANGE_PUB_KEY = 6;
-    uint8 internal constant OP_FORCED_EXIT = 7;
-    uint8 internal constant OP_WITHDRAW_NFT = 11;
-    uint8 internal constant OP_FULL_EXIT_NFT = 12;
-
-    /// Chunks of the onchain operations (4 × 13 = 52 bytes, 7 × 13 = 91 bytes).
-    uint256 internal constant SMALL_OP_CHUNKS = 4;
-    uint256 internal constant NFT_OP_CHUNKS = 7;
-
-    /// ChangePubKey authorisation kinds (the wire's `auth_kind`, docs/spec/crypto.md).
-    uint8 internal constant AUTH_ONCHAIN = 0;
-    uint8 internal constant AUTH_EIP191 = 1;
-    uint8 internal constant AUTH_EIP712 = 2;
-
+///         executed state root. What a proof means and where funds go is fixed at deployment:
+///         the verifiers, the exit verifiers and the default NFT factory have no setter.
+///         Functions it does not implement run in `RollupExodus` (its fallback), on this
+///         contract's storage. `docs/spec/contracts.md` documents every function, event and
+///         error; the byte formats are `docs/spec/pubdata.md` and `docs/spec/commitment.md`;
+///         the trust model is `docs/security.md`.
+contract Rollup is RollupBase {
     /// A committed block's timestamp may lag the L1 clock by at most this much ...
     uint256 internal constant COMMIT_TIMESTAMP_MAX_AGE = 1 days;
     /// ... and lead it by at most this much.
     uint256 internal constant COMMIT_TIMESTAMP_MAX_LEAD = 15 minutes;
 
-    /// secp256k1 order / 2: signatures with a higher s are refused (malleability).
-    uint256 internal constant SECP256K1_HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
-    uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
+    /// Bounds of `priorityExpiration`. Below a day a short operator outage (an L1 gas spike, a
+    /// slow proof) would freeze the rollup for good, and an expiration of 0 would let anyone
+    /// freeze it with one deposit; beyond 30 days a censored user waits too long for exodus
+    /// (and the deadline `block.timestamp + expiration` stays far from overflowing uint64).
+    uint64 public constant MIN_PRIORITY_EXPIRATION = 1 days;
+    uint64 public constant MAX_PRIORITY_EXPIRATION = 30 days;
 
-    bytes32 internal constant EIP712_DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
-    bytes32 internal constant CHANGE_PUBKEY_TYPEHASH =
-        keccak256("ChangePubKey(bytes20 pubKeyHash,uint32 nonce,uint32 accountId)");
-    bytes32 internal constant REGISTER_NFT_FACTORY_TYPEHASH =
-        keccak256("RegisterNftFactory(uint32 creatorId,address factory)");
-
-    // ------------------------------------------------------------------------------------
-    // Types
-    // ------------------------------------------------------------------------------------
-
-    /// What the contract remembers of a committed block, by hash (`storedBlockHashes`).
-    struct StoredBlockInfo {
-        uint64 blockNumber;
-        /// Priority operations the block serves (popped from the queue at execution).
-        uint64 priorityOperations;
-        /// Chunks of pubdata: selects the verifier (one circuit per capacity).
-        uint32 chunks;
-        uint64 timestamp;
-        /// Hash chain of the block's operations that execution acts on (withdrawals of every
-        /// kind, full exits): h = keccak256(h ‖ op bytes), starting from 0.
-        bytes32 pendingOnchainOpsHash;
-        /// State root after the block.
-        bytes32 stateRoot;
-        /// The masked SHA-256 commitment: the proof's public input.
-        bytes32 commitment;
-    }
-
-    /// A new block, as the operator commits it.
-    struct CommitBlockInfo {
-        uint64 blockNumber;
-        uint32 feeAccount;
-        uint64 timestamp;
-        bytes32 newStateRoot;
-        /// The first chunk of each onchain operation, in increasing order. The contract rebuilds
-        /// the onchain bitmap (one bit per chunk, set at these chunks) that the commitment
-        /// hashes, so a block of transfers sends no bitmap at all; an entry missing or added
-        /// changes the commitment, and no proof of the real block verifies against it.
-        uint32[] onchainOps;
-        /// The block's pubdata, padded to its capacity (a multiple of 13 bytes).
-        bytes pubdata;
-        /// One entry per ChangePubKey in the block, in order: the kind byte, then for kinds 1
-        /// and 2 the 65-byte signature r ‖ s ‖ v.
-        bytes[] changePubKeyAuth;
-    }
-
-    /// A proven block to execute, with the bytes of its pending onchain operations in order.
-    struct ExecuteBlockInfo {
-        StoredBlockInfo storedBlock;
-        bytes[] pendingOnchainOps;
-    }
-
-    /// Progress through one block's onchain operations at commit.
-    struct Cursor {
-        bytes32 opsHash;
-        /// Id of the next priority request the block must serve.
-        uint64 nextPriority;
-        /// Index of the next ChangePubKey authorisation.
-        uint256 authIndex;
-    }
-
-    /// A queued L1 request. Packed in one slot.
-    struct PriorityRequest {
-        /// keccak256 of the request's L1 fields (see `_requestHash*`), truncated to 20 bytes.
-        bytes20 hashedData;
-        /// L1 timestamp after which an unserved request lets anyone activate exodus mode.
-        uint64 expiration;
-        uint8 opType;
-    }
-
-    /// An NFT withdrawn from L2, waiting to be minted on L1.
-    struct PendingNft {
-        address owner;
-        uint32 creatorId;
-        address creatorAddress;
-        uint32 serial;
-        bytes32 contentHash;
-    }
-
-    // ------------------------------------------------------------------------------------
-    // Errors
-    // ------------------------------------------------------------------------------------
-
-    error NotGovernor();
-    error NotValidator();
-    error ZeroAddress();
-    error Reentrancy();
-    error ExodusActive();
-    error ExodusNotActive();
-    error TokenAlreadyListed(address token);
-    error TooManyTokens();
-    error TokenNotListed(address token);
-    error UnknownTokenId(uint16 tokenId);
-    error DepositsPaused(uint16 tokenId);
-    error ZeroAmount();
-    error DepositCapExceeded(uint16 tokenId);
-    error NothingReceived(address token);
-    error TokenBalanceShrank(address token, uint256 owed, uint256 held);
-    error AccountIdOutOfRange(uint32 accountId);
-    error NftIdOutOfRange(uint32 nftId);
-    error VerifierAlreadySet(uint32 chunks);
-    error UnsupportedCapacity(uint32 chunks);
-    error StoredBlockMismatch(uint64 blockNumber);
-    error WrongBlockNumber(uint64 expected, uint64 got);
-    error TimestampBeforePrevious(uint64 previous, uint64 got);
-    error TimestampOutOfBounds(uint64 got);
-    error PubdataNotChunkAligned(uint256 length);
-    error OnchainOpsUnordered(uint256 index);
-    error OperationOutOfBounds(uint256 chunk);
-    error UnexpectedOnchainOp(uint256 chunk, uint8 opcode);
-    error PriorityQueueExhausted();
-    error PriorityOpMismatch(uint64 requestId);
-    error ChangePubKeyAuthMissing(uint256 index);
-    error ChangePubKeyAuthUnused(uint256 count);
-    error ChangePubKeyAuthMalformed(uint256 index);
-    error ChangePubKeyAuthInvalid(uint32 accountId, address owner);
-    error LengthMismatch();
-    error BlockNotCommitted(uint64 blockNumber);
-    error BlockNotProven(uint64 blockNumber);
-    error BlockAlreadyProven(uint64 blockNumber);
-    error InvalidProof(uint64 blockNumber);
-    error PendingOpsMismatch(uint64 blockNumber);
-    error BlocksInFlight(uint64 committed, uint64 executed);
-    error InsufficientPendingBalance(uint128 available, uint128 requested);
-    error EthTransferFailed();
-    error TokenTransferFailed(address token);
-    error NoPendingNft(uint32 nftId);
-    error NoExpiredPriorityRequest();
-    error AlreadyExited(uint32 accountId, uint16 tokenId);
-    error InvalidExitProof();
-    error DepositRefundMismatch(uint64 requestId);
-    error NothingToCancel();
-    error NftFactoryAlreadySet();
-    error NftFactoryNotSet();
-    error NftExitVerifierAlreadySet();
-    error NftExitVerifierNotSet();
-    error NftFactoryAlreadyRegistered(uint32 creatorId, address creatorAddress);
-    error NftFactoryAuthInvalid(uint32 creatorId, address creatorAddress);
-    error NftAlreadyExited(uint32 nftId);
-
-    // ------------------------------------------------------------------------------------
-    // Events
-    // ------------------------------------------------------------------------------------
-
-    event GovernorChanged(address indexed governor);
-    event ValidatorSet(address indexed validator, bool active);
-    event TokenAdded(uint16 indexed tokenId, address indexed token);
-    event DepositPauseSet(uint16 indexed tokenId, bool paused);
-    event VerifierSet(uint32 indexed chunks, address verifier);
-    /// A request entered the priority queue. `data` is the packed L1 fields whose keccak256
-    /// (first 20 bytes) is stored: see `_requestHash*`.
-    event NewPriorityRequest(
-        address indexed sender, uint64 indexed serialId, uint8 opType, bytes data, uint64 expiration
-    );
-    event FactAuthSet(address indexed owner, uint32 nonce, bytes20 pubKeyHash);
-    event BlockCommit(uint64 indexed blockNumber, bytes32 stateRoot, bytes32 commitment);
-    event BlockProven(uint64 indexed blockNumber);
-    event BlockExecuted(uint64 indexed blockNumber, bytes32 stateRoot);
-    event BlocksRevert(uint64 totalBlocksExecuted, uint64 totalBlocksCommitted);
-    /// A pending balance grew (an executed withdrawal, full exit, forced exit, an exodus exit,
-    /// or a refunded deposit).
-    event PendingBalanceCredited(address indexed owner, uint16 indexed tokenId, uint128 amount);
-    event Withdrawal(address indexed owner, uint16 indexed tokenId, uint128 amount);
-    event PendingNftCredited(uint32 indexed nftId, address indexed owner);
-    event NftWithdrawn(uint32 indexed nftId, address indexed owner);
-    event ExodusMode();
-    event ExodusExit(uint32 indexed accountId, address indexed owner, uint16 indexed tokenId, uint128 amount);
-    event DepositRefunded(uint64 indexed requestId, address indexed owner, uint16 tokenId, uint128 amount);
-    event NftFactorySet(address factory);
-    event NftFactoryRegistered(uint32 indexed creatorId, address indexed creatorAddress, address factory);
-    event NftExitVerifierSet(address verifier);
-    event ExodusNftExit(uint32 indexed accountId, address indexed owner, uint32 indexed nftId);
-
-    // ------------------------------------------------------------------------------------
-    // State
-    // ------------------------------------------------------------------------------------
-
-    address public governor;
-    mapping(address => bool) public validators;
-
-    /// Listed tokens: id → address (ETH is id 0, address 0) and address → id + 1 (0 = unlisted).
-    mapping(uint16 => address) public tokenAddresses;
-    mapping(address => uint16) internal tokenIdPlusOne;
-    uint16 public totalTokens;
-    mapping(uint16 => bool) public depositsPaused;
-    /// Lifetime deposits per token, capped at 2^128 - 1 so no L2 balance can overflow.
-    mapping(uint16 => uint256) public totalDeposited;
-    /// What the rollup owes its users of each ERC-20: received by deposits, less paid out by
-    /// withdrawals. If the contract's token balance ever falls below it, the token rebased down
-    /// (or was drained by its own logic) and further deposits are refused.
-    mapping(uint16 => uint256) public tokenReserves;
-
-    /// Block verifier per capacity (chunks), and the exit-proof verifier.
-    mapping(uint32 => IGroth16Verifier) public verifiers;
-    IGroth16Verifier public immutable exitVerifier;
     /// Seconds a priority request may wait before exodus can be triggered.
     uint64 public immutable priorityExpiration;
-
-    mapping(uint64 => bytes32) public storedBlockHashes;
-    uint64 public totalBlocksCommitted;
-    uint64 public totalBlocksProven;
-    uint64 public totalBlocksExecuted;
-    bytes32 public lastExecutedStateRoot;
-
-    mapping(uint64 => PriorityRequest) public priorityRequests;
-    /// Id of the oldest request not yet executed.
-    uint64 public firstPriorityRequestId;
-    /// Requests queued and not yet executed (ids firstPriorityRequestId …, in order).
-    uint64 public totalOpenPriorityRequests;
-    /// Of the open requests, those served by committed blocks.
-    uint64 public totalCommittedPriorityRequests;
-
-    mapping(address => mapping(uint16 => uint128)) public pendingBalances;
-    mapping(uint32 => PendingNft) public pendingNfts;
-
-    /// On-chain ChangePubKey authorisations: owner → nonce → pubKeyHash.
-    mapping(address => mapping(uint32 => bytes20)) public authFacts;
-
-    bool public exodusMode;
-    mapping(uint32 => mapping(uint16 => bool)) public exited;
-
-    /// Mints withdrawn NFTs as ERC-721 (`NftFactory.sol`); set once by the governor.
-    INftFactory public nftFactory;
-    /// Factories creators registered for their own NFTs: creator account → creator address →
-    /// factory. A creator's withdrawn NFTs are minted there instead of by `nftFactory`.
-    mapping(uint32 => mapping(address => INftFactory)) public creatorNftFactories;
-    /// Verifier of NFT exit proofs (a Groth16Verifier for the NFT exit circuit); set once by the
-    /// governor.
-    IGroth16Verifier public nftExitVerifier;
-    /// NFTs that left through `performExodusNFT`.
-    mapping(uint32 => bool) public nftExited;
-
     bytes32 internal immutable domainSeparator;
+    /// The code that runs the functions this contract forwards (`RollupExodus`), deployed by
+    /// the constructor.
+    address public immutable exodusModule;
 
-    /// Reentrancy flag, in transient storage (EIP-1153): no permanent storage cost, and it
-    /// clears itself at the end of the transaction.
-    bool private transient entered;
-
-    // ------------------------------------------------------------------------------------
-    // Construction, modifiers
-    // ------------------------------------------------------------------------------------
-
-    /// @param governor_ lists tokens, sets validators and verifiers, pauses deposits
+    /// @param governor_ lists tokens, appoints validators, pauses deposits
     /// @param genesisStateRoot the state root of the empty state (block 0)
-    /// @param exitVerifier_ verifier of exit proofs (a Groth16Verifier for the exit circuit)
+    /// @param capacities the block capacities (chunks), one circuit each
+    /// @param blockVerifiers the verifier of each capacity (a Groth16Verifier for that circuit)
+    /// @param exitVerifier_ verifier of token exit proofs
+    /// @param nftExitVerifier_ verifier of NFT exit proofs
     /// @param priorityExpiration_ seconds before an unserved priority request expires
     constructor(
         address governor_,
         bytes32 genesisStateRoot,
+        uint32[] memory capacities,
+        IGroth16Verifier[] memory blockVerifiers,
         IGroth16Verifier exitVerifier_,
+        IGroth16Verifier nftExitVerifier_,
         uint64 priorityExpiration_
     ) {
-        if (governor_ == address(0) || address(exitVerifier_) == address(0)) revert ZeroAddress();
-        governor = governor_;
+        if (governor_ == address(0) || address(exitVerifier_) == address(0) || address(nftExitVerifier_) == address(0)) {
+            revert ZeroAddress();
+        }
+        if (capacities.length != blockVerifiers.length || capacities.length == 0) revert LengthMismatch();
+        if (priorityExpiration_ < MIN_PRIORITY_EXPIRATION || priorityExpiration_ > MAX_PRIORITY_EXPIRATION) {
+            revert PriorityExpirationOutOfRange(priorityExpiration_);
+        }
+        for (uint256 i = 0; i < capacities.length; ++i) {
+            uint32 chunks = capacities[i];
+            IGroth16Verifier v = blockVerifiers[i];
+            if (address(v) == address(0)) revert ZeroAddress();
+            if (chunks == 0) revert UnsupportedCapacity(0);
+            if (address(verifiers[chunks]) != address(0)) revert VerifierAlreadySet(chunks);
+            verifiers[chunks] = v;
+            blockKeyHashes[chunks] = _keyHash(abi.encodePacked("tern-block-", _decimal(chunks)), v);
+            emit VerifierSet(chunks, address(v));
+        }
         exitVerifier = exitVerifier_;
+        nftExitVerifier = nftExitVerifier_;
+        exitKeyHash = _keyHash("tern-exit", exitVerifier_);
+        nftExitKeyHash = _keyHash("tern-exit-nft", nftExitVerifier_);
+        governor = governor_;
         priorityExpiration = priorityExpiration_;
         totalTokens = 1; // ETH
         StoredBlockInfo memory genesis;
         genesis.stateRoot = genesisStateRoot;
         storedBlockHashes[0] = hashStoredBlockInfo(genesis);
         lastExecutedStateRoot = genesisStateRoot;
-        domainSeparator = keccak256(
+        bytes32 separator = keccak256(
             abi.encode(EIP712_DOMAIN_TYPEHASH, keccak256("Tern"), keccak256("1"), block.chainid, address(this))
         );
+        domainSeparator = separator;
+        // Both made here, so their code is known: the default factory mints only for this
+        // rollup, and the module runs on this rollup's storage.
+        nftFactory = INftFactory(address(new NftFactory(address(this))));
+        exodusModule = address(new RollupExodus(separator));
+        emit NftFactorySet(address(nftFactory));
+        emit NftExitVerifierSet(address(nftExitVerifier_));
         emit GovernorChanged(governor_);
         emit BlockExecuted(0, genesisStateRoot);
+    }
+
+    /// keccak256(circuit id ‖ the verifier's 18 key words): ties a verifier to the circuit it is
+    /// deployed for (docs/spec/contracts.md, "Verifying keys"). Reverts if `v` has no
+    /// `verifyingKey()`.
+    function _keyHash(bytes memory circuitId, IGroth16Verifier v) internal view returns (bytes32) {
+        return keccak256(abi.encodePacked(circuitId, v.verifyingKey()));
+    }
+
+    function _decimal(uint256 x) internal pure returns (bytes memory out) {
+        if (x == 0) return "0";
+        uint256 len;
+        for (uint256 y = x; y != 0; y /= 10) ++len;
+        out = new bytes(len);
+        for (; x != 0; x /= 10) out[--len] = bytes1(uint8(48 + x % 10));
+    }
+
+    /// Runs every other function in `RollupExodus` on this contract's storage.
+    fallback() external {
+        address module = exodusModule;
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), module, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) { revert(0, returndatasize()) }
+            return(0, returndatasize())
+        }
     }
 
     modifier onlyGovernor() {
@@ -328,27 +132,22 @@ contract Rollup {
         _;
     }
 
-    modifier notExodus() {
-        if (exodusMode) revert ExodusActive();
-        _;
-    }
-
-    /// One guard for every function that moves assets out or calls token contracts.
-    modifier nonReentrant() {
-        if (entered) revert Reentrancy();
-        entered = true;
-        _;
-        entered = false;
-    }
-
     // ------------------------------------------------------------------------------------
-    // Governance
+    // Governance: list tokens, pause deposits, appoint validators, hand over the role
     // ------------------------------------------------------------------------------------
 
-    function transferGovernance(address newGovernor) external onlyGovernor {
-        if (newGovernor == address(0)) revert ZeroAddress();
-        governor = newGovernor;
-        emit GovernorChanged(newGovernor);
+    /// Names the next governor; it takes over when it calls `acceptGovernance`, so the role
+    /// cannot be handed to a mistyped address. Address 0 withdraws the proposal.
+    function proposeGovernor(address newGovernor) external onlyGovernor {
+        pendingGovernor = newGovernor;
+        emit GovernorProposed(newGovernor);
+    }
+
+    function acceptGovernance() external {
+        if (msg.sender != pendingGovernor || msg.sender == address(0)) revert NotPendingGovernor();
+        governor = msg.sender;
+        pendingGovernor = address(0);
+        emit GovernorChanged(msg.sender);
     }
 
     function setValidator(address validator, bool active) external onlyGovernor {
@@ -368,38 +167,12 @@ contract Rollup {
         emit TokenAdded(id, token);
     }
 
+    /// Pauses or resumes deposits of one token. Nothing else: withdrawals, full exits and
+    /// exodus never pause.
     function setDepositsPaused(uint16 id, bool paused) external onlyGovernor {
         if (id >= totalTokens) revert UnknownTokenId(id);
         depositsPaused[id] = paused;
         emit DepositPauseSet(id, paused);
-    }
-
-    /// Sets the verifier of blocks with `chunks` chunks. A capacity's verifier is set once and
-    /// never replaced: the governor cannot swap in a verifier that accepts forged proofs for a
-    /// capacity already in use.
-    function setVerifier(uint32 chunks, IGroth16Verifier verifier) external onlyGovernor {
-        if (address(verifier) == address(0)) revert ZeroAddress();
-        if (address(verifiers[chunks]) != address(0)) revert VerifierAlreadySet(chunks);
-        verifiers[chunks] = verifier;
-        emit VerifierSet(chunks, address(verifier));
-    }
-
-    /// Sets the factory that mints withdrawn NFTs on L1. Set once: owners of pending NFTs can
-    /// count on the factory they were promised.
-    function setNftFactory(INftFactory factory) external onlyGovernor {
-        if (address(factory) == address(0)) revert ZeroAddress();
-        if (address(nftFactory) != address(0)) revert NftFactoryAlreadySet();
-        nftFactory = factory;
-        emit NftFactorySet(address(factory));
-    }
-
-    /// Sets the verifier of NFT exit proofs. Set once, like the block verifiers: the governor
-    /// cannot later swap in one that accepts forged exits.
-    function setNftExitVerifier(IGroth16Verifier verifier) external onlyGovernor {
-        if (address(verifier) == address(0)) revert ZeroAddress();
-        if (address(nftExitVerifier) != address(0)) revert NftExitVerifierAlreadySet();
-        nftExitVerifier = verifier;
-        emit NftExitVerifierSet(address(verifier));
     }
 
     /// The token id of a listed ERC-20 (ETH: address 0 → 0).
@@ -416,7 +189,7 @@ contract Rollup {
 
     /// Deposits msg.value wei of ETH to `to`'s L2 account (created if needed).
     function depositETH(address to) external payable notExodus {
-        _deposit(0, uint128(msg.value), to, msg.value);
+        _deposit(0, msg.value, to);
     }
 
     /// Deposits a listed ERC-20. The amount credited is what the contract actually received
@@ -434,19 +207,20 @@ contract Rollup {
         _safeTransferFrom(token, msg.sender, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - before;
         if (received == 0) revert NothingReceived(token);
-        if (received > type(uint128).max) revert DepositCapExceeded(id);
-        tokenReserves[id] = owed + received;
-        _deposit(id, uint128(received), to, received);
+        _deposit(id, received, to);
     }
 
-    function _deposit(uint16 id, uint128 amount, address to, uint256 raw) internal {
+    /// Queues a deposit of `amount` and adds it to what the rollup owes of the token, which
+    /// may not exceed 2^128 - 1: the L2 balances of a token never sum to more than what is
+    /// outstanding, so none can overflow.
+    function _deposit(uint16 id, uint256 amount, address to) internal {
         if (to == address(0)) revert ZeroAddress();
         if (depositsPaused[id]) revert DepositsPaused(id);
-        if (raw == 0) revert ZeroAmount();
-        uint256 total = totalDeposited[id] + raw;
-        if (total > type(uint128).max) revert DepositCapExceeded(id);
-        totalDeposited[id] = total;
-        _enqueue(OP_DEPOSIT, abi.encodePacked(OP_DEPOSIT, id, amount, to));
+        if (amount == 0) revert ZeroAmount();
+        uint256 outstanding = tokenReserves[id] + amount;
+        if (outstanding > type(uint128).max) revert DepositCapExceeded(id);
+        tokenReserves[id] = outstanding;
+        _enqueue(OP_DEPOSIT, abi.encodePacked(OP_DEPOSIT, id, uint128(amount), to));
     }
 
     /// Asks the operator to withdraw all of `tokenId` from account `accountId` to msg.sender, if
@@ -468,17 +242,9 @@ contract Rollup {
     function _enqueue(uint8 opType, bytes memory data) internal {
         uint64 id = firstPriorityRequestId + totalOpenPriorityRequests;
         uint64 expiration = uint64(block.timestamp) + priorityExpiration;
-        priorityRequests[id] =
-            PriorityRequest({hashedData: bytes20(keccak256(data)), expiration: expiration, opType: opType});
+        priorityRequests[id] = PriorityRequest({hashedData: keccak256(data), expiration: expiration, opType: opType});
         totalOpenPriorityRequests += 1;
         emit NewPriorityRequest(msg.sender, id, opType, data, expiration);
-    }
-
-    /// Records an on-chain ChangePubKey authorisation: msg.sender lets its L2 account take
-    /// the key `pubKeyHash` at `nonce`.
-    function setAuthPubkeyHash(bytes20 pubKeyHash, uint32 nonce) external {
-        authFacts[msg.sender][nonce] = pubKeyHash;
-        emit FactAuthSet(msg.sender, nonce, pubKeyHash);
     }
 
     // ------------------------------------------------------------------------------------
@@ -639,7 +405,7 @@ contract Rollup {
     function _matchPriority(uint64 requestId, uint8 opType, bytes memory data) internal view {
         if (requestId >= firstPriorityRequestId + totalOpenPriorityRequests) revert PriorityQueueExhausted();
         PriorityRequest memory r = priorityRequests[requestId];
-        if (r.opType != opType || r.hashedData != bytes20(keccak256(data))) revert PriorityOpMismatch(requestId);
+        if (r.opType != opType || r.hashedData != keccak256(data)) revert PriorityOpMismatch(requestId);
     }
 
     /// Checks the L1 authorisation of a ChangePubKey (docs/spec/crypto.md): account (24 bits at
@@ -652,6 +418,9 @@ contract Rollup {
         if (auth.length == 0) revert ChangePubKeyAuthMalformed(index);
         uint8 kind = uint8(auth[0]);
         bool ok;
+        // An owner of 0 is never authorised: `_recover` returns 0 for junk signatures, and no
+        // one can record a fact as address 0.
+        if (owner == address(0)) revert ChangePubKeyAuthInvalid(accountId, owner);
         if (kind == AUTH_ONCHAIN) {
             if (auth.length != 1) revert ChangePubKeyAuthMalformed(index);
             ok = pubKeyHash != bytes20(0) && authFacts[owner][nonce] == pubKeyHash;
@@ -659,30 +428,28 @@ contract Rollup {
             if (auth.length != 66) revert ChangePubKeyAuthMalformed(index);
             bytes32 digest;
             if (kind == AUTH_EIP191) {
-                digest = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n28", pubKeyHash, nonce, accountId));
+                // The text names the chain and this contract, as the EIP-712 domain does, so a
+                // signature for one deployment is refused by every other (docs/spec/crypto.md).
+                digest = keccak256(
+                    abi.encodePacked(
+                        "\x19Ethereum Signed Message:\n56",
+                        pubKeyHash,
+                        nonce,
+                        accountId,
+                        uint64(block.chainid),
+                        address(this)
+                    )
+                );
             } else {
                 bytes32 structHash = keccak256(abi.encode(CHANGE_PUBKEY_TYPEHASH, pubKeyHash, nonce, accountId));
                 digest = keccak256(abi.encodePacked("\x19\x01", domainSeparator, structHash));
             }
-            ok = _recover(digest, auth[1:66]) == owner;
+            address signer = _recover(digest, auth[1:66]);
+            ok = signer != address(0) && signer == owner;
         } else {
             revert ChangePubKeyAuthMalformed(index);
         }
         if (!ok) revert ChangePubKeyAuthInvalid(accountId, owner);
-    }
-
-    /// ecrecover under OpenZeppelin's ECDSA rules (v 27/28, 0 < r < n, 0 < s <= n/2); returns
-    /// address 0 for anything refused.
-    function _recover(bytes32 digest, bytes calldata sig) internal view returns (address) {
-        uint256 r = uint256(bytes32(sig[0:32]));
-        uint256 s = uint256(bytes32(sig[32:64]));
-        uint8 v = uint8(sig[64]);
-        if ((v != 27 && v != 28) || r == 0 || r >= SECP256K1_N || s == 0 || s > SECP256K1_HALF_N) {
-            return address(0);
-        }
-        (bool ok, bytes memory ret) = address(1).staticcall(abi.encode(digest, v, r, s));
-        if (!ok || ret.length != 32) return address(0);
-        return abi.decode(ret, (address));
     }
 
     /// Proves committed blocks in order, one Groth16 proof each, starting at the first unproven.
@@ -789,34 +556,22 @@ contract Rollup {
             );
         } else if (opcode == OP_FULL_EXIT_NFT) {
             // owner (160 at 28), nft (24 at 188), creator id (24 at 212), creator (160 at 236),
-            // serial (32 at 396), content hash (256 at 428); all zero if the requester did not
-            // own the NFT.
-            address creator = address(uint160(_bits(op, 236, 160)));
-            bytes32 contentHash = _bits256(op, 428);
-            if (creator != address(0) || contentHash != bytes32(0)) {
+            // serial (32 at 396), content hash (256 at 428), success (1 at 684): the circuit sets
+            // the flag iff the requester owned the NFT and it left L2. Only the flag decides: an
+            // NFT's identity fields may legitimately be zero.
+            if (_bits(op, 684, 1) != 0) {
                 _creditNft(
                     uint32(_bits(op, 188, 24)),
                     PendingNft({
                         owner: address(uint160(_bits(op, 28, 160))),
                         creatorId: uint32(_bits(op, 212, 24)),
-                        creatorAddress: creator,
+                        creatorAddress: address(uint160(_bits(op, 236, 160))),
                         serial: uint32(_bits(op, 396, 32)),
-                        contentHash: contentHash
+                        contentHash: _bits256(op, 428)
                     })
                 );
             }
         }
-    }
-
-    function _credit(address owner, uint16 id, uint128 amount) internal {
-        if (amount == 0) return;
-        pendingBalances[owner][id] += amount;
-        emit PendingBalanceCredited(owner, id, amount);
-    }
-
-    function _creditNft(uint32 nftId, PendingNft memory nft) internal {
-        pendingNfts[nftId] = nft;
-        emit PendingNftCredited(nftId, nft.owner);
     }
 
     /// Reverts the last committed blocks, newest first, down to (excluding) the last proven.
@@ -844,169 +599,30 @@ contract Rollup {
     /// Pays `amount` of `tokenId` from `owner`'s pending balance to `owner`. Anyone may call it;
     /// the funds always go to the owner.
     function withdrawPendingBalance(address payable owner, uint16 tokenId, uint128 amount) external nonReentrant {
+        _payOut(owner, owner, tokenId, amount);
+    }
+
+    /// Pays `amount` of `tokenId` from the caller's pending balance to `to`: an owner that
+    /// cannot receive the payment itself (a contract that refuses ETH, a blacklisted token
+    /// holder) sends it elsewhere.
+    function withdrawPendingBalanceTo(uint16 tokenId, uint128 amount, address payable to) external nonReentrant {
+        if (to == address(0)) revert ZeroAddress();
+        _payOut(msg.sender, to, tokenId, amount);
+    }
+
+    function _payOut(address owner, address payable to, uint16 tokenId, uint128 amount) internal {
         uint128 available = pendingBalances[owner][tokenId];
         if (amount == 0) revert ZeroAmount();
         if (amount > available) revert InsufficientPendingBalance(available, amount);
         pendingBalances[owner][tokenId] = available - amount;
+        tokenReserves[tokenId] -= amount;
         if (tokenId == 0) {
-            (bool ok,) = owner.call{value: amount}("");
+            (bool ok,) = to.call{value: amount}("");
             if (!ok) revert EthTransferFailed();
         } else {
-            tokenReserves[tokenId] -= amount;
-            _safeTransfer(tokenAddresses[tokenId], owner, amount);
+            _safeTransfer(tokenAddresses[tokenId], to, amount);
         }
         emit Withdrawal(owner, tokenId, amount);
-    }
-
-    /// Registers the calling contract as the factory for the NFTs that `creatorAddress` creates
-    /// from L2 account `creatorId`, authorised by the creator's EIP-712 signature of
-    /// `RegisterNftFactory(creatorId, factory)` (the rollup's domain). Once per creator: the
-    /// holders of a creator's NFTs can rely on where they will be minted.
-    function registerNftFactory(uint32 creatorId, address creatorAddress, bytes calldata signature) external {
-        if (creatorId > MAX_ACCOUNT_ID) revert AccountIdOutOfRange(creatorId);
-        if (address(creatorNftFactories[creatorId][creatorAddress]) != address(0)) {
-            revert NftFactoryAlreadyRegistered(creatorId, creatorAddress);
-        }
-        bytes32 digest = keccak256(
-            abi.encodePacked(
-                "\x19\x01",
-                domainSeparator,
-                keccak256(abi.encode(REGISTER_NFT_FACTORY_TYPEHASH, creatorId, msg.sender))
-            )
-        );
-        if (signature.length != 65 || creatorAddress == address(0) || _recover(digest, signature) != creatorAddress) {
-            revert NftFactoryAuthInvalid(creatorId, creatorAddress);
-        }
-        creatorNftFactories[creatorId][creatorAddress] = INftFactory(msg.sender);
-        emit NftFactoryRegistered(creatorId, creatorAddress, msg.sender);
-    }
-
-    /// Mints a withdrawn NFT to its owner as an ERC-721 through `nftFactory` (token id = the L2
-    /// NFT id) and clears the record. Anyone may call it; the token always goes to the owner.
-    function withdrawPendingNFT(uint32 nftId) external nonReentrant {
-        PendingNft memory nft = pendingNfts[nftId];
-        if (nft.owner == address(0)) revert NoPendingNft(nftId);
-        INftFactory factory = creatorNftFactories[nft.creatorId][nft.creatorAddress];
-        if (address(factory) == address(0)) factory = nftFactory;
-        if (address(factory) == address(0)) revert NftFactoryNotSet();
-        delete pendingNfts[nftId];
-        factory.mintFromRollup(nftId, nft.owner, nft.creatorId, nft.creatorAddress, nft.serial, nft.contentHash);
-        emit NftWithdrawn(nftId, nft.owner);
-    }
-
-    // ------------------------------------------------------------------------------------
-    // Exodus
-    // ------------------------------------------------------------------------------------
-
-    /// Freezes the rollup if the oldest unexecuted priority request is past its deadline.
-    /// Blocks committed but not executed are discarded.
-    function activateExodusMode() external notExodus {
-        if (totalOpenPriorityRequests == 0 || block.timestamp <= priorityRequests[firstPriorityRequestId].expiration) {
-            revert NoExpiredPriorityRequest();
-        }
-        exodusMode = true;
-        for (uint64 n = totalBlocksCommitted; n > totalBlocksExecuted; --n) {
-            delete storedBlockHashes[n];
-        }
-        totalBlocksCommitted = totalBlocksExecuted;
-        totalBlocksProven = totalBlocksExecuted;
-        totalCommittedPriorityRequests = 0;
-        emit BlocksRevert(totalBlocksExecuted, totalBlocksExecuted);
-        emit ExodusMode();
-    }
-
-    /// The public input of an exit proof: sha256(root ‖ accountId (u32) ‖ owner (20 bytes) ‖
-    /// tokenId (u16) ‖ amount (u128)), top three bits cleared (`tern_types::exit`).
-    function exitCommitment(bytes32 root, uint32 accountId, address owner, uint16 tokenId, uint128 amount)
-        public
-        pure
-        returns (uint256)
-    {
-        return uint256(sha256(abi.encodePacked(root, accountId, owner, tokenId, amount))) & INPUT_MASK;
-    }
-
-    /// In exodus mode: credits `owner` with `amount` of `tokenId`, which the last executed state
-    /// root shows for account `accountId` owned by `owner`, given an exit proof. Once per
-    /// account and token.
-    function performExodus(uint32 accountId, address owner, uint16 tokenId, uint128 amount, uint256[8] calldata proof)
-        external
-    {
-        if (!exodusMode) revert ExodusNotActive();
-        if (exited[accountId][tokenId]) revert AlreadyExited(accountId, tokenId);
-        uint256 input = exitCommitment(lastExecutedStateRoot, accountId, owner, tokenId, amount);
-        if (!exitVerifier.verifyProof(proof, input)) revert InvalidExitProof();
-        exited[accountId][tokenId] = true;
-        _credit(owner, tokenId, amount);
-        emit ExodusExit(accountId, owner, tokenId, amount);
-    }
-
-    /// The public input of an NFT exit proof: sha256(root ‖ accountId (u32) ‖ owner (20 bytes) ‖
-    /// nftId (u24) ‖ creatorId (u24) ‖ creatorAddress (20) ‖ serial (u32) ‖ contentHash (32)),
-    /// top three bits cleared (`tern_types::exit::nft_exit_commitment`). The ids are written as
-    /// 3 bytes: callers pass ids below 2^24 (`performExodusNFT` checks).
-    function nftExitCommitment(bytes32 root, uint32 accountId, uint32 nftId, PendingNft calldata nft)
-        public
-        pure
-        returns (uint256)
-    {
-        bytes memory preimage = abi.encodePacked(
-            root,
-            accountId,
-            nft.owner,
-            uint24(nftId),
-            uint24(nft.creatorId),
-            nft.creatorAddress,
-            nft.serial,
-            nft.contentHash
-        );
-        return uint256(sha256(preimage)) & INPUT_MASK;
-    }
-
-    /// In exodus mode: records NFT `nftId`, which the last executed state root shows owned by
-    /// account `accountId` (owned by `nft.owner`) with the identity in `nft`, as a pending NFT
-    /// of `nft.owner`, given an NFT exit proof; `withdrawPendingNFT` then mints it. Once per NFT.
-    function performExodusNFT(uint32 accountId, uint32 nftId, PendingNft calldata nft, uint256[8] calldata proof)
-        external
-    {
-        if (!exodusMode) revert ExodusNotActive();
-        // The preimage keeps 24 bits of each id: larger ids would alias smaller ones.
-        if (nftId > MAX_NFT_ID) revert NftIdOutOfRange(nftId);
-        if (nft.creatorId > MAX_ACCOUNT_ID) revert AccountIdOutOfRange(nft.creatorId);
-        if (nftExited[nftId]) revert NftAlreadyExited(nftId);
-        IGroth16Verifier verifier = nftExitVerifier;
-        if (address(verifier) == address(0)) revert NftExitVerifierNotSet();
-        uint256 input = nftExitCommitment(lastExecutedStateRoot, accountId, nftId, nft);
-        if (!verifier.verifyProof(proof, input)) revert InvalidExitProof();
-        nftExited[nftId] = true;
-        _creditNft(nftId, nft);
-        emit ExodusNftExit(accountId, nft.owner, nftId);
-    }
-
-    /// In exodus mode: refunds the next `depositsData.length` unexecuted priority requests in
-    /// queue order. Each entry is the request's `data` from `NewPriorityRequest`; deposits are
-    /// credited to their recipient's pending balance, full-exit requests are dropped.
-    function cancelOutstandingDepositsForExodusMode(bytes[] calldata requestsData) external {
-        if (!exodusMode) revert ExodusNotActive();
-        uint64 n = uint64(requestsData.length);
-        if (n == 0 || n > totalOpenPriorityRequests) revert NothingToCancel();
-        uint64 id = firstPriorityRequestId;
-        for (uint256 i = 0; i < n; ++i) {
-            bytes calldata data = requestsData[i];
-            PriorityRequest memory r = priorityRequests[id];
-            if (r.hashedData != bytes20(keccak256(data))) revert DepositRefundMismatch(id);
-            if (r.opType == OP_DEPOSIT) {
-                // data = opcode (1) ‖ token (2) ‖ amount (16) ‖ to (20)
-                uint16 id_ = uint16(bytes2(data[1:3]));
-                uint128 amount = uint128(bytes16(data[3:19]));
-                address to = address(bytes20(data[19:39]));
-                _credit(to, id_, amount);
-                emit DepositRefunded(id, to, id_, amount);
-            }
-            delete priorityRequests[id];
-            id += 1;
-        }
-        firstPriorityRequestId = id;
-        totalOpenPriorityRequests -= n;
     }
 
     // ------------------------------------------------------------------------------------
@@ -1015,15 +631,6 @@ contract Rollup {
 
     function hashStoredBlockInfo(StoredBlockInfo memory b) public pure returns (bytes32) {
         return keccak256(abi.encode(b));
-    }
-
-    /// The `width`-bit big-endian field at bit `offset` of `data` (width + offset % 8 <= 256).
-    /// Bits past the end of calldata read as zero, which the chunk bounds check makes moot.
-    function _bits(bytes calldata data, uint256 offset, uint256 width) internal pure returns (uint256 v) {
-        assembly ("memory-safe") {
-            let word := calldataload(add(data.offset, shr(3, offset)))
-            v := shr(sub(256, width), shl(and(offset, 7), word))
-        }
     }
 
     /// The 256-bit field at bit `offset` of `data` (spans two words when unaligned).

@@ -188,4 +188,7 @@ contract MockVerifier {
     function verifyProof(uint256[8] calldata proof, uint256 input) external pure returns (bool) {
         return proof[0] == input;
     }
+
+    /// All zeros: the rollup's constructor only hashes the words with the circuit id.
+    function verifyingKey() external pure returns (uint256[18] memory vk) {}
 }

@@ -31,8 +31,8 @@ alloy_sol_types::sol!(
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/NftFactory.json")
 );
 
-/// Test helpers (`contracts/test/`): tokens, reentrancy attackers, a mock verifier and an
-/// ERC-721 receiver.
+/// Test helpers (`contracts/test/`): tokens, reentrancy attackers, a mock verifier, an ERC-721
+/// receiver, a failing NFT factory and an owner that refuses ETH.
 pub mod test_helpers {
     alloy_sol_types::sol!(
         #[derive(Debug, PartialEq, Eq)]
@@ -73,6 +73,16 @@ pub mod test_helpers {
         #[derive(Debug, PartialEq, Eq)]
         MockVerifier,
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/MockVerifier.json")
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        BadNftFactory,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/BadNftFactory.json")
+    );
+    alloy_sol_types::sol!(
+        #[derive(Debug, PartialEq, Eq)]
+        EthRefuser,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/EthRefuser.json")
     );
     alloy_sol_types::sol!(
         #[derive(Debug, PartialEq, Eq)]

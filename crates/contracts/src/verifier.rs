@@ -18,7 +18,7 @@
 //! | public input | 1 | the scalar's canonical integer, below the scalar field modulus `r` |
 
 use crate::bindings::Groth16Verifier;
-use alloy_primitives::{Bytes, U256};
+use alloy_primitives::{keccak256, Bytes, B256, U256};
 use alloy_sol_types::SolConstructor;
 use ark_bn254::{Bn254, Fq, Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
@@ -109,6 +109,72 @@ pub fn vk_words(vk: &VerifyingKey<Bn254>) -> Result<[U256; 18], VerifierError> {
         *slot = *w;
     }
     Ok(out)
+}
+
+/// The circuit a verifying key belongs to: the slot of the rollup's constructor it may fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Circuit {
+    /// The block circuit of one capacity (chunks).
+    Block(u32),
+    /// The token exit circuit.
+    Exit,
+    /// The NFT exit circuit.
+    NftExit,
+}
+
+impl Circuit {
+    /// The circuit id hashed into its key hash: `tern-block-<capacity>` (decimal),
+    /// `tern-exit`, `tern-exit-nft`.
+    pub fn id(&self) -> String {
+        match self {
+            Circuit::Block(chunks) => format!("tern-block-{chunks}"),
+            Circuit::Exit => "tern-exit".to_owned(),
+            Circuit::NftExit => "tern-exit-nft".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Circuit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.id())
+    }
+}
+
+/// A verifying key with the circuit it was made for, as the prover's key files name it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CircuitKey {
+    /// The circuit the key is for.
+    pub circuit: Circuit,
+    /// The Groth16 verifying key.
+    pub vk: VerifyingKey<Bn254>,
+}
+
+impl CircuitKey {
+    /// Labels `vk` as the key of `circuit`.
+    pub fn new(circuit: Circuit, vk: VerifyingKey<Bn254>) -> Self {
+        Self { circuit, vk }
+    }
+
+    /// The hash the rollup's constructor records for this key in its slot ([`key_hash`]).
+    pub fn key_hash(&self) -> Result<B256, VerifierError> {
+        key_hash(&self.circuit, &self.vk)
+    }
+}
+
+/// `keccak256(circuit id ‖ the 18 words of verifyingKey(), 32 bytes each)`: what `Rollup`'s
+/// constructor records per slot (`blockKeyHashes(chunks)`, `exitKeyHash`, `nftExitKeyHash`),
+/// so anyone can check a deployment against the published keys of each circuit.
+pub fn key_hash(circuit: &Circuit, vk: &VerifyingKey<Bn254>) -> Result<B256, VerifierError> {
+    Ok(key_hash_of_words(circuit, &vk_words(vk)?))
+}
+
+/// [`key_hash`] of raw key words (a verifier's `verifyingKey()`).
+pub fn key_hash_of_words(circuit: &Circuit, words: &[U256; 18]) -> B256 {
+    let mut pre = circuit.id().into_bytes();
+    for w in words {
+        pre.extend_from_slice(&w.to_be_bytes::<32>());
+    }
+    keccak256(&pre)
 }
 
 /// The names of the 18 key values in the template, in [`vk_words`] order.

@@ -108,24 +108,34 @@ struct Chain {
 }
 
 impl Chain {
-    /// Deploys the block verifier (from the dev key), the rollup (with `exit_verifier`, or a
-    /// mock one when exits are not tested) and token T1.
-    fn new(exit_verifier: Option<&ark_groth16::VerifyingKey<Bn254>>) -> Self {
+    /// Deploys the block verifier (from the dev key), the rollup (with the token and NFT exit
+    /// verifiers of `exit_keys`, or mock ones when exits are not tested) and token T1.
+    fn new(
+        exit_keys: Option<(&ark_groth16::VerifyingKey<Bn254>, &ark_groth16::VerifyingKey<Bn254>)>,
+    ) -> Self {
         let mut evm = Evm::new();
         for who in [GOV, VALIDATOR, STRANGER] {
             evm.set_balance(who, U256::from(1000 * UNIT));
         }
         let verifier = deploy_verifier(&mut evm, &keys().vk);
-        let exit = match exit_verifier {
-            Some(vk) => deploy_verifier(&mut evm, vk),
-            None => evm.deploy(GOV, MockVerifier::BYTECODE.clone()).expect("mock").0,
+        let (exit, nft_exit) = match exit_keys {
+            Some((token, nft)) => {
+                (deploy_verifier(&mut evm, token), deploy_verifier(&mut evm, nft))
+            }
+            None => {
+                let mock = evm.deploy(GOV, MockVerifier::BYTECODE.clone()).expect("mock").0;
+                (mock, mock)
+            }
         };
         let mut state = State::new();
         let genesis = state.root();
         let args = Rollup::constructorCall {
             governor_: GOV,
             genesisStateRoot: root_bytes(&genesis),
+            capacities: vec![CAPACITY as u32],
+            blockVerifiers: vec![verifier],
             exitVerifier_: exit,
+            nftExitVerifier_: nft_exit,
             priorityExpiration_: EXPIRATION,
         };
         let (rollup, _) = evm.deploy_with(GOV, &Rollup::BYTECODE, &args).expect("rollup");
@@ -145,8 +155,6 @@ impl Chain {
         };
         c.send(GOV, &Rollup::setValidatorCall { validator: VALIDATOR, active: true })
             .expect("validator");
-        c.send(GOV, &Rollup::setVerifierCall { chunks: CAPACITY as u32, verifier })
-            .expect("set verifier");
         assert_eq!(c.send(GOV, &Rollup::addTokenCall { token }).expect("list").ret, T1.0);
         c.state.list_token(T1).expect("list natively");
         c
@@ -417,12 +425,8 @@ fn exodus_every_account_exits_with_real_exit_proofs() {
     let token_keys: ExitKeys<TokenExit> = dev_exit_setup(21).expect("token exit setup");
     let nft_keys: ExitKeys<NftExit> = dev_exit_setup(22).expect("NFT exit setup");
     println!("exit setups (token and NFT): {:.1?}", t.elapsed());
-    let mut l1 = Chain::new(Some(&token_keys.vk));
-    let nft_verifier = deploy_verifier(&mut l1.evm, &nft_keys.vk);
-    l1.send(GOV, &Rollup::setNftExitVerifierCall { verifier: nft_verifier }).expect("NFT exits");
-    let args = NftFactory::constructorCall { rollup_: l1.rollup };
-    let (factory, _) = l1.evm.deploy_with(GOV, &NftFactory::BYTECODE, &args).expect("factory");
-    l1.send(GOV, &Rollup::setNftFactoryCall { factory }).expect("factory set");
+    let mut l1 = Chain::new(Some((&token_keys.vk, &nft_keys.vk)));
+    let factory = l1.send(GOV, &Rollup::nftFactoryCall {}).expect("the default factory").ret;
     let mut a = l1.wallet(1);
     let mut b = l1.wallet(2);
     let c = l1.wallet(3);

@@ -12,7 +12,9 @@ use tern_contracts::bindings::test_helpers::{
     ReentrantERC20, ReentrantReceiver, TestERC20,
 };
 use tern_contracts::bindings::NftFactory;
-use tern_contracts::bindings::Rollup::{self, RollupErrors, StoredBlockInfo};
+use tern_contracts::bindings::Rollup::{
+    self, CommitBlockInfo, ExecuteBlockInfo, RollupErrors, StoredBlockInfo,
+};
 use tern_contracts::rollup::{
     commit_block_info, execute_block_info, genesis_stored_block_info, hash_stored_block_info,
     pending_onchain_ops, stored_block_info,
@@ -54,6 +56,19 @@ struct Fx {
     wallets: Vec<Wallet>,
     /// Number of the last block built natively.
     built: u64,
+    /// How FullExitNFT's success flag is written (tests of the flag override it).
+    flag: Flag,
+}
+
+/// How the tests write FullExitNFT's success flag into the pubdata.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flag {
+    /// As the circuit sets it: 1 iff the exit was served ([`set_success_flag`]).
+    Served,
+    /// Always 1 (a served exit of an NFT whose identity fields are all zero).
+    Always,
+    /// Always 0 (an exit that was not served, whatever the identity fields say).
+    Never,
 }
 
 impl Fx {
@@ -65,12 +80,7 @@ impl Fx {
         let (verifier, _) = evm.deploy(GOV, MockVerifier::BYTECODE.clone()).expect("verifier");
         let mut state = State::new();
         let genesis = state.root();
-        let args = Rollup::constructorCall {
-            governor_: GOV,
-            genesisStateRoot: tern_contracts::rollup::root_bytes(&genesis),
-            exitVerifier_: verifier,
-            priorityExpiration_: EXPIRATION,
-        };
+        let args = constructor(genesis, verifier, EXPIRATION);
         let (rollup, _) = evm.deploy_with(GOV, &Rollup::BYTECODE, &args).expect("rollup");
         let (token, _) = evm.deploy(GOV, TestERC20::BYTECODE.clone()).expect("token");
         let chain = ChainConfig { chain_id: tern_contracts::evm::CHAIN_ID, contract: rollup };
@@ -88,10 +98,10 @@ impl Fx {
             chain,
             wallets,
             built: 0,
+            flag: Flag::Served,
         };
         fx.gov(&Rollup::setValidatorCall { validator: VALIDATOR, active: true })
             .expect("validator");
-        fx.gov(&Rollup::setVerifierCall { chunks: CAPACITY as u32, verifier }).expect("verifier");
         let id = fx.gov(&Rollup::addTokenCall { token }).expect("list").ret;
         assert_eq!(id, 1);
         fx.state.list_token(fx.t1).expect("list natively");
@@ -184,25 +194,64 @@ impl Fx {
         built.block
     }
 
+    /// The block's commit, stored and execute arguments with the success flag of FullExitNFT
+    /// (bit 684 of the operation: byte 85, mask 0x08) set in every served one, i.e. one whose
+    /// NFT identity is not all zero. The native codec that writes the flag belongs to the
+    /// circuit change that adds it; until it lands the tests build these bytes by hand (setting
+    /// a bit already set changes nothing, so this keeps working after it lands).
+    fn flagged(&mut self, block: &Block) -> (CommitBlockInfo, StoredBlockInfo, ExecuteBlockInfo) {
+        let mut commit = commit_block_info(block).expect("args");
+        let mut exec = execute_block_info(block).expect("args");
+        let mut pubdata = commit.pubdata.to_vec();
+        for &chunk in &commit.onchainOps {
+            let at = chunk as usize * 13;
+            if pubdata[at] >> 4 == 12 {
+                write_flag(&mut pubdata[at..at + 91], self.flag);
+            }
+        }
+        commit.pubdata = pubdata.into();
+        let mut hash = alloy_primitives::B256::ZERO;
+        for op in exec.pendingOnchainOps.iter_mut() {
+            let mut bytes = op.to_vec();
+            if bytes[0] >> 4 == 12 {
+                write_flag(&mut bytes, self.flag);
+            }
+            hash = alloy_primitives::keccak256([hash.as_slice(), &bytes].concat());
+            *op = bytes.into();
+        }
+        let mut stored = exec.storedBlock.clone();
+        stored.pendingOnchainOpsHash = hash;
+        stored.commitment = self.view(&Rollup::blockCommitmentCall {
+            blockNumber: commit.blockNumber,
+            feeAccount: commit.feeAccount,
+            oldRoot: tern_contracts::rollup::root_bytes(&block.header.old_root),
+            newRoot: commit.newStateRoot,
+            timestamp: commit.timestamp,
+            bitmap: block.onchain_bitmap().into(),
+            pubdata: commit.pubdata.clone(),
+        });
+        exec.storedBlock = stored.clone();
+        (commit, stored, exec)
+    }
+
     fn commit(&mut self, block: &Block) -> Result<Receipt<()>, EvmError> {
-        let call = Rollup::commitBlocksCall {
-            lastCommitted: self.last.clone(),
-            newBlocks: vec![commit_block_info(block).expect("args")],
-        };
+        let (info, stored, _) = self.flagged(block);
+        let call =
+            Rollup::commitBlocksCall { lastCommitted: self.last.clone(), newBlocks: vec![info] };
         let r = self.send(VALIDATOR, &call)?;
-        self.last = stored_block_info(block).expect("stored");
+        self.last = stored;
         Ok(r.discard())
     }
 
     fn prove(&mut self, block: &Block) -> Result<Receipt<()>, EvmError> {
-        let stored = stored_block_info(block).expect("stored");
+        let (_, stored, _) = self.flagged(block);
         let proof = mock_proof(U256::from_be_bytes(stored.commitment.0));
         self.send(STRANGER, &Rollup::proveBlocksCall { blocks: vec![stored], proofs: vec![proof] })
             .map(Receipt::discard)
     }
 
     fn execute(&mut self, block: &Block) -> Result<Receipt<()>, EvmError> {
-        let info = execute_block_info(block).expect("execute args");
+        let (_, _, info) = self.flagged(block);
         self.send(STRANGER, &Rollup::executeBlocksCall { blocks: vec![info] }).map(Receipt::discard)
     }
 
@@ -249,6 +298,45 @@ impl Fx {
     }
 }
 
+/// Sets FullExitNFT's success flag (bit 684: byte 85, mask 0x08) if the operation served the
+/// request: its NFT identity (creator id, creator address, serial, content hash; bytes 26 to
+/// 85) is not all zero, as the native codec writes it today for an unserved request.
+fn set_success_flag(op: &mut [u8]) {
+    let identity = op[26..86].iter().enumerate().any(|(i, b)| {
+        let mask = match i {
+            0 => 0x0f,  // byte 26: the low nibble is the creator id's top bits
+            59 => 0xf0, // byte 85: the content hash's last four bits, then the flag
+            _ => 0xff,
+        };
+        b & mask != 0
+    });
+    if identity {
+        op[85] |= 0x08;
+    }
+}
+
+fn write_flag(op: &mut [u8], flag: Flag) {
+    match flag {
+        Flag::Served => set_success_flag(op),
+        Flag::Always => op[85] |= 0x08,
+        Flag::Never => op[85] &= !0x08,
+    }
+}
+
+/// The rollup's constructor arguments: one capacity (`CAPACITY`), with `verifier` for blocks
+/// and both exits.
+fn constructor(genesis: Fr, verifier: Address, expiration: u64) -> Rollup::constructorCall {
+    Rollup::constructorCall {
+        governor_: GOV,
+        genesisStateRoot: tern_contracts::rollup::root_bytes(&genesis),
+        capacities: vec![CAPACITY as u32],
+        blockVerifiers: vec![verifier],
+        exitVerifier_: verifier,
+        nftExitVerifier_: verifier,
+        priorityExpiration_: expiration,
+    }
+}
+
 fn mock_proof(input: U256) -> [U256; 8] {
     let mut p = [U256::ZERO; 8];
     p[0] = input;
@@ -263,75 +351,133 @@ fn events<E: SolEvent>(r: &Receipt<impl Sized>) -> Vec<E> {
 // Governance
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn governance_functions_and_their_reverts() {
-    let mut fx = Fx::new();
-    let verifier = fx.verifier;
-    let token = fx.token;
-    for e in [
-        fx.send(STRANGER, &Rollup::setValidatorCall { validator: STRANGER, active: true })
-            .map(Receipt::discard),
-        fx.send(STRANGER, &Rollup::setVerifierCall { chunks: 8, verifier }).map(Receipt::discard),
-        fx.send(STRANGER, &Rollup::setDepositsPausedCall { id: 0, paused: true })
-            .map(Receipt::discard),
-        fx.send(STRANGER, &Rollup::transferGovernanceCall { newGovernor: STRANGER })
-            .map(Receipt::discard),
-    ] {
-        assert!(matches!(err(e.expect_err("not governor")), RollupErrors::NotGovernor(_)));
+/// The canonical type of an ABI JSON parameter (tuples expanded), for selectors.
+fn abi_type(param: &serde_json::Value) -> String {
+    let ty = param["type"].as_str().expect("type");
+    match ty.strip_prefix("tuple") {
+        Some(suffix) => {
+            let inner: Vec<String> =
+                param["components"].as_array().expect("components").iter().map(abi_type).collect();
+            format!("({}){suffix}", inner.join(","))
+        }
+        None => ty.to_owned(),
     }
-    assert!(matches!(
-        err(fx.send(STRANGER, &Rollup::addTokenCall { token }).expect_err("stranger")),
-        RollupErrors::NotGovernor(_)
-    ));
-    assert!(matches!(
-        err(fx.gov(&Rollup::addTokenCall { token }).expect_err("twice")),
-        RollupErrors::TokenAlreadyListed(_)
-    ));
-    assert!(matches!(
-        err(fx.gov(&Rollup::addTokenCall { token: Address::ZERO }).expect_err("zero")),
-        RollupErrors::ZeroAddress(_)
-    ));
-    assert!(matches!(
-        err(fx
-            .gov(&Rollup::setVerifierCall { chunks: CAPACITY as u32, verifier })
-            .expect_err("set")),
-        RollupErrors::VerifierAlreadySet(_)
-    ));
-    assert!(matches!(
-        err(fx
-            .gov(&Rollup::setVerifierCall { chunks: 8, verifier: Address::ZERO })
-            .expect_err("0")),
-        RollupErrors::ZeroAddress(_)
-    ));
-    assert!(matches!(
-        err(fx.gov(&Rollup::setDepositsPausedCall { id: 2, paused: true }).expect_err("unknown")),
-        RollupErrors::UnknownTokenId(_)
-    ));
-    assert!(matches!(
-        err(fx.gov(&Rollup::transferGovernanceCall { newGovernor: Address::ZERO }).expect_err("0")),
-        RollupErrors::ZeroAddress(_)
-    ));
+}
+
+/// `(name, selector)` of every state-changing function in the rollup's ABI.
+fn state_changing_functions() -> Vec<(String, [u8; 4])> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/Rollup.json");
+    let artifact: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("artifact")).expect("JSON");
+    artifact["abi"]
+        .as_array()
+        .expect("abi")
+        .iter()
+        .filter(|f| f["type"] == "function")
+        .filter(|f| f["stateMutability"] != "view" && f["stateMutability"] != "pure")
+        .map(|f| {
+            let name = f["name"].as_str().expect("name").to_owned();
+            let inputs: Vec<String> =
+                f["inputs"].as_array().expect("inputs").iter().map(abi_type).collect();
+            let sig = format!("{name}({})", inputs.join(","));
+            let hash = alloy_primitives::keccak256(sig.as_bytes());
+            (name, [hash[0], hash[1], hash[2], hash[3]])
+        })
+        .collect()
+}
+
+/// Walks every function of the rollup restricted to the governor. It finds them by calling
+/// every state-changing function of the ABI from a stranger with all-zero arguments: exactly
+/// those that answer `NotGovernor` are the governor's. The setters of verifiers, exit verifiers
+/// and the NFT factory are gone from the ABI; what remains lists tokens, pauses deposits,
+/// appoints validators and hands the role over, and none of it changes a verifier, an exit
+/// verifier, the factory or where a pending balance is paid.
+#[test]
+fn every_governance_function_is_walked_and_none_moves_funds_or_proofs() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let functions = state_changing_functions();
+    let names: Vec<&str> = functions.iter().map(|(n, _)| n.as_str()).collect();
+    for gone in ["setVerifier", "setNftFactory", "setNftExitVerifier", "transferGovernance"] {
+        assert!(!names.contains(&gone), "{gone} must not exist: {names:?}");
+    }
+    let mut governed = Vec::new();
+    for (name, selector) in &functions {
+        let mut data = selector.to_vec();
+        data.extend_from_slice(&[0u8; 32 * 24]);
+        let r = fx.evm.transact_raw(STRANGER, fx.rollup, U256::ZERO, data.into());
+        if let Err(e) = r {
+            if matches!(e.decode_revert::<RollupErrors>(), Some(RollupErrors::NotGovernor(_))) {
+                governed.push(name.as_str());
+            }
+        }
+    }
+    governed.sort_unstable();
+    assert_eq!(governed, ["addToken", "proposeGovernor", "setDepositsPaused", "setValidator"]);
+
+    // A user with a pending balance, and everything a proof or a payout depends on.
+    let owner = fx.wallets[0].address;
+    credit_eth(&mut fx, owner, UNIT);
+    let fixed = |fx: &mut Fx| {
+        (
+            fx.view(&Rollup::verifiersCall(CAPACITY as u32)),
+            fx.view(&Rollup::blockKeyHashesCall(CAPACITY as u32)),
+            fx.view(&Rollup::exitVerifierCall {}),
+            fx.view(&Rollup::nftExitVerifierCall {}),
+            fx.view(&Rollup::exitKeyHashCall {}),
+            fx.view(&Rollup::nftExitKeyHashCall {}),
+            fx.view(&Rollup::nftFactoryCall {}),
+            fx.view(&Rollup::exodusModuleCall {}),
+            fx.view(&Rollup::pendingBalancesCall { _0: owner, _1: 0 }),
+        )
+    };
+    let before = fixed(&mut fx);
+    assert_eq!(before.0, fx.verifier);
+    assert_eq!(before.8, UNIT);
+
+    // addToken: lists a token at the next id; no token can be listed twice or at address 0.
+    let token2 = fx.evm.deploy(GOV, TestERC20::BYTECODE.clone()).expect("token").0;
+    let r = fx.gov(&Rollup::addTokenCall { token: token2 }).expect("list");
+    assert_eq!(r.ret, 2);
+    let e = fx.gov(&Rollup::addTokenCall { token: token2 }).expect_err("twice");
+    assert!(matches!(err(e), RollupErrors::TokenAlreadyListed(_)));
+    let e = fx.gov(&Rollup::addTokenCall { token: Address::ZERO }).expect_err("zero");
+    assert!(matches!(err(e), RollupErrors::ZeroAddress(_)));
     assert!(matches!(
         err(fx.view_err(&Rollup::tokenIdOfCall { token: STRANGER })),
         RollupErrors::TokenNotListed(_)
     ));
-    assert_eq!(fx.view(&Rollup::tokenIdOfCall { token }), 1);
-    assert_eq!(fx.view(&Rollup::tokenIdOfCall { token: Address::ZERO }), 0);
-
-    // Success paths and their events.
-    let r = fx.gov(&Rollup::setVerifierCall { chunks: 8, verifier }).expect("new capacity");
-    assert_eq!(events::<Rollup::VerifierSet>(&r)[0].chunks, 8);
-    let r = fx.gov(&Rollup::setValidatorCall { validator: STRANGER, active: true }).expect("ok");
-    assert_eq!(events::<Rollup::ValidatorSet>(&r)[0].validator, STRANGER);
-    assert!(fx.view(&Rollup::validatorsCall(STRANGER)));
-    let r = fx.gov(&Rollup::setDepositsPausedCall { id: 1, paused: true }).expect("pause");
+    assert_eq!(fx.view(&Rollup::tokenIdOfCall { token: token2 }), 2);
+    // setDepositsPaused: deposits only; withdrawals of the paused token go on.
+    let r = fx.gov(&Rollup::setDepositsPausedCall { id: 0, paused: true }).expect("pause");
     assert!(events::<Rollup::DepositPauseSet>(&r)[0].paused);
-    let r = fx.gov(&Rollup::transferGovernanceCall { newGovernor: STRANGER }).expect("transfer");
+    let e = fx.gov(&Rollup::setDepositsPausedCall { id: 3, paused: true }).expect_err("unknown");
+    assert!(matches!(err(e), RollupErrors::UnknownTokenId(_)));
+    // setValidator: the governor may appoint itself; a validator can commit blocks, never
+    // prove one (proofs verify against the fixed verifiers) nor execute what is not proven.
+    let r = fx.gov(&Rollup::setValidatorCall { validator: GOV, active: true }).expect("appoint");
+    assert_eq!(events::<Rollup::ValidatorSet>(&r)[0].validator, GOV);
+    // proposeGovernor / acceptGovernance: two steps.
+    let r = fx.gov(&Rollup::proposeGovernorCall { newGovernor: STRANGER }).expect("propose");
+    assert_eq!(events::<Rollup::GovernorProposed>(&r)[0].governor, STRANGER);
+    assert_eq!(fx.view(&Rollup::governorCall {}), GOV, "not before it is accepted");
+    let e = fx.send(VALIDATOR, &Rollup::acceptGovernanceCall {}).expect_err("not proposed");
+    assert!(matches!(err(e), RollupErrors::NotPendingGovernor(_)));
+    let r = fx.send(STRANGER, &Rollup::acceptGovernanceCall {}).expect("accept");
     assert_eq!(events::<Rollup::GovernorChanged>(&r)[0].governor, STRANGER);
-    assert!(matches!(
-        err(fx.gov(&Rollup::setValidatorCall { validator: GOV, active: true }).expect_err("old")),
-        RollupErrors::NotGovernor(_)
-    ));
+    assert_eq!(fx.view(&Rollup::governorCall {}), STRANGER);
+    assert_eq!(fx.view(&Rollup::pendingGovernorCall {}), Address::ZERO);
+    let e = fx.gov(&Rollup::setValidatorCall { validator: GOV, active: true }).expect_err("old");
+    assert!(matches!(err(e), RollupErrors::NotGovernor(_)));
+    let e = fx.send(STRANGER, &Rollup::acceptGovernanceCall {}).expect_err("once");
+    assert!(matches!(err(e), RollupErrors::NotPendingGovernor(_)));
+
+    // Nothing a proof or a payout depends on moved, and the owner is still paid.
+    assert_eq!(fixed(&mut fx), before);
+    let paid = fx.evm.balance(owner);
+    fx.send(GOV, &Rollup::withdrawPendingBalanceCall { owner, tokenId: 0, amount: UNIT })
+        .expect("anyone claims for the owner");
+    assert_eq!(fx.evm.balance(owner) - paid, U256::from(UNIT), "to the owner, whoever calls");
 }
 
 #[test]
@@ -381,7 +527,42 @@ fn deposits_queue_priority_requests() {
     println!("depositERC20 gas: {}", r.gas_used);
     assert_eq!(fx.view(&Rollup::totalOpenPriorityRequestsCall {}), 2);
     assert_eq!(fx.evm.balance(fx.rollup), U256::from(5 * UNIT));
-    assert_eq!(fx.view(&Rollup::totalDepositedCall(1)), U256::from(7));
+    assert_eq!(fx.view(&Rollup::tokenReservesCall(1)), U256::from(7));
+    assert_eq!(fx.view(&Rollup::tokenReservesCall(0)), U256::from(5 * UNIT));
+    // The whole 32-byte hash of the request's data is stored.
+    let stored = fx.view(&Rollup::priorityRequestsCall(0));
+    assert_eq!(stored.hashedData, alloy_primitives::keccak256(&ev.data));
+}
+
+/// The deposit cap bounds what is outstanding (deposited less paid out), not what was ever
+/// deposited: a token that reached the cap takes deposits again once withdrawals paid out.
+#[test]
+fn the_deposit_cap_is_on_what_is_outstanding() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let w0 = fx.wallets[0].clone();
+    fx.evm.set_balance(w0.address, U256::MAX >> 1);
+    let outstanding = fx.view(&Rollup::tokenReservesCall(0)).to::<u128>();
+    let room = u128::MAX - outstanding;
+    fx.deposit_eth(w0.address, w0.address, room);
+    assert_eq!(fx.view(&Rollup::tokenReservesCall(0)), U256::from(u128::MAX));
+    let e = fx
+        .evm
+        .transact(w0.address, fx.rollup, U256::from(1), &Rollup::depositETHCall { to: w0.address })
+        .expect_err("at the cap");
+    assert!(matches!(err(e), RollupErrors::DepositCapExceeded(_)));
+    let b = fx.block(vec![]);
+    fx.run(&b);
+    // The deposit leaves L2 again and is paid out.
+    let tx = fx.wallets[0].withdraw(w0.address, ETH, room, 0).expect("sign");
+    let b = fx.block(vec![tx]);
+    fx.run(&b);
+    let call = Rollup::withdrawPendingBalanceCall { owner: w0.address, tokenId: 0, amount: room };
+    fx.send(STRANGER, &call).expect("paid out");
+    assert_eq!(fx.view(&Rollup::tokenReservesCall(0)), U256::from(outstanding));
+    // A lifetime cap would refuse this; the outstanding one takes it.
+    fx.deposit_eth(w0.address, w0.address, room);
+    assert_eq!(fx.view(&Rollup::tokenReservesCall(0)), U256::from(u128::MAX));
 }
 
 #[test]
@@ -428,7 +609,7 @@ fn deposit_reverts() {
     fx.gov(&Rollup::addTokenCall { token: bad }).expect("list");
     let e = fx.send(a, &Rollup::depositERC20Call { token: bad, amount: 1, to: a }).expect_err("f");
     assert!(matches!(err(e), RollupErrors::TokenTransferFailed(_)));
-    // The lifetime cap of 2^128 - 1 per token.
+    // The cap of 2^128 - 1 outstanding per token.
     fx.mint(a, u128::MAX);
     let e =
         fx.send(a, &Rollup::depositERC20Call { token, amount: u128::MAX, to: a }).expect_err("cap");
@@ -457,7 +638,6 @@ fn fee_on_transfer_tokens_credit_what_arrived() {
     // 1% burnt on the way: the request carries 990, what the rollup holds.
     assert_eq!(u128::from_be_bytes(ev.data[3..19].try_into().expect("16 bytes")), 990);
     assert_eq!(u16::from_be_bytes([ev.data[1], ev.data[2]]), id);
-    assert_eq!(fx.view(&Rollup::totalDepositedCall(id)), U256::from(990));
     assert_eq!(fx.view(&Rollup::tokenReservesCall(id)), U256::from(990));
 }
 
@@ -1375,7 +1555,7 @@ fn exodus_mode_end_to_end() {
 const CONTENT: [u8; 32] = [0xc7; 32];
 
 impl Fx {
-    /// Deploys the default NFT factory for this rollup (not yet set on it).
+    /// Deploys another `NftFactory` for this rollup (a creator's own factory).
     fn deploy_nft_factory(&mut self) -> Address {
         let args = NftFactory::constructorCall { rollup_: self.rollup };
         self.evm.deploy_with(GOV, &NftFactory::BYTECODE, &args).expect("factory").0
@@ -1552,20 +1732,12 @@ fn withdrawn_nfts_are_minted_as_erc721() {
     fx.run(&b);
     let e = fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 0 }).expect_err("none");
     assert!(matches!(err(e), RollupErrors::NoPendingNft(_)));
-    let e = fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 1 }).expect_err("unset");
-    assert!(matches!(err(e), RollupErrors::NftFactoryNotSet(_)));
 
-    // Governance: the factory is set once, by the governor, to a non-zero address.
-    let factory = fx.deploy_nft_factory();
-    let e = fx.send(STRANGER, &Rollup::setNftFactoryCall { factory }).expect_err("stranger");
-    assert!(matches!(err(e), RollupErrors::NotGovernor(_)));
-    let e = fx.gov(&Rollup::setNftFactoryCall { factory: Address::ZERO }).expect_err("zero");
-    assert!(matches!(err(e), RollupErrors::ZeroAddress(_)));
-    let r = fx.gov(&Rollup::setNftFactoryCall { factory }).expect("set");
-    assert_eq!(events::<Rollup::NftFactorySet>(&r)[0].factory, factory);
-    let e = fx.gov(&Rollup::setNftFactoryCall { factory: STRANGER }).expect_err("twice");
-    assert!(matches!(err(e), RollupErrors::NftFactoryAlreadySet(_)));
-    assert_eq!(fx.view(&Rollup::nftFactoryCall {}), factory);
+    // The default factory: deployed by the rollup's constructor, minting for it alone.
+    let factory = fx.view(&Rollup::nftFactoryCall {});
+    let minter = fx.evm.call(STRANGER, factory, &NftFactory::rollupCall {}).expect("rollup").ret;
+    assert_eq!(minter, fx.rollup);
+    assert_eq!(fx.view(&Rollup::pendingNftFactoriesCall(1)), factory, "fixed at withdrawal");
 
     // Anyone claims; the token goes to the owner with its L2 identity.
     let r = fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 1 }).expect("mint");
@@ -1608,8 +1780,7 @@ fn creators_register_their_own_factory() {
     let mut fx = Fx::new();
     fx.with_accounts();
     let (w0, w1) = (fx.wallets[0].clone(), fx.wallets[1].clone());
-    let default = fx.deploy_nft_factory();
-    fx.gov(&Rollup::setNftFactoryCall { factory: default }).expect("default factory");
+    let default = fx.view(&Rollup::nftFactoryCall {});
     // w0's own factory (any contract calling registerNftFactory; here a second NftFactory).
     let own = fx.deploy_nft_factory();
     let register = |fx: &mut Fx, factory: Address, creator: &Wallet, sig: [u8; 65]| {
@@ -1627,19 +1798,12 @@ fn creators_register_their_own_factory() {
     let for_default = w0.register_nft_factory(default).expect("sign");
     let e = register(&mut fx, own, &w0, for_default).expect_err("another factory");
     assert!(matches!(err(e), RollupErrors::NftFactoryAuthInvalid(_)));
-    let e = fx
-        .evm
-        .transact(
-            STRANGER,
-            fx.rollup,
-            U256::ZERO,
-            &Rollup::registerNftFactoryCall {
-                creatorId: w0.account_id.0,
-                creatorAddress: w0.address,
-                signature: vec![0u8; 64].into(),
-            },
-        )
-        .expect_err("malformed");
+    let malformed = NftFactory::registerForCreatorCall {
+        creatorId: w0.account_id.0,
+        creatorAddress: w0.address,
+        signature: vec![0u8; 64].into(),
+    };
+    let e = fx.evm.transact(STRANGER, own, U256::ZERO, &malformed).expect_err("malformed");
     assert!(matches!(err(e), RollupErrors::NftFactoryAuthInvalid(_)));
     // Accepted once; the record is per creator and cannot be replaced.
     let sig = w0.register_nft_factory(own).expect("sign");
@@ -1857,12 +2021,8 @@ fn nft_exodus_exits_and_their_reverts() {
         tern_types::exit::nft_exit_commitment(root, w1.account_id, &w1.address, NftId(0), &nft);
     assert_eq!(input, U256::from_be_bytes(native));
 
-    // Governance: the NFT exit verifier is set once, by the governor, to a non-zero address.
-    let verifier = fx.verifier;
-    let e = fx.send(STRANGER, &Rollup::setNftExitVerifierCall { verifier }).expect_err("stranger");
-    assert!(matches!(err(e), RollupErrors::NotGovernor(_)));
-    let e = fx.gov(&Rollup::setNftExitVerifierCall { verifier: Address::ZERO }).expect_err("0");
-    assert!(matches!(err(e), RollupErrors::ZeroAddress(_)));
+    // The NFT exit verifier was fixed by the constructor.
+    assert_eq!(fx.view(&Rollup::nftExitVerifierCall {}), fx.verifier);
 
     // Exodus: a full exit request expires.
     let w0 = fx.wallets[0].clone();
@@ -1870,12 +2030,6 @@ fn nft_exodus_exits_and_their_reverts() {
         .expect("request");
     fx.evm.advance(10, EXPIRATION + 1);
     fx.send(STRANGER, &Rollup::activateExodusModeCall {}).expect("exodus");
-    let e = fx.send(STRANGER, &exit(0, &record, mock_proof(input))).expect_err("no verifier");
-    assert!(matches!(err(e), RollupErrors::NftExitVerifierNotSet(_)));
-    let r = fx.gov(&Rollup::setNftExitVerifierCall { verifier }).expect("set");
-    assert_eq!(events::<Rollup::NftExitVerifierSet>(&r)[0].verifier, verifier);
-    let e = fx.gov(&Rollup::setNftExitVerifierCall { verifier: STRANGER }).expect_err("twice");
-    assert!(matches!(err(e), RollupErrors::NftExitVerifierAlreadySet(_)));
 
     // Ids past 24 bits would alias in the 3-byte preimage fields.
     let e = fx.send(STRANGER, &exit(1 << 24, &record, mock_proof(input))).expect_err("id");
@@ -1903,8 +2057,7 @@ fn nft_exodus_exits_and_their_reverts() {
     let e = fx.send(STRANGER, &exit(0, &record, mock_proof(input))).expect_err("replay");
     assert!(matches!(err(e), RollupErrors::NftAlreadyExited(_)));
     // The exited NFT is minted like any withdrawn NFT, in exodus mode too.
-    let factory = fx.deploy_nft_factory();
-    fx.gov(&Rollup::setNftFactoryCall { factory }).expect("factory");
+    let factory = fx.view(&Rollup::nftFactoryCall {});
     fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 0 }).expect("mint");
     let owner = fx
         .evm
@@ -1912,4 +2065,518 @@ fn nft_exodus_exits_and_their_reverts() {
         .expect("owner")
         .ret;
     assert_eq!(owner, w1.address);
+}
+
+// ---------------------------------------------------------------------------------------
+// Trust boundaries (docs/security.md): what is fixed at deployment, and what no role can do
+// ---------------------------------------------------------------------------------------
+
+/// The first four bytes of keccak256(`signature`).
+fn selector(signature: &str) -> [u8; 4] {
+    let h = alloy_primitives::keccak256(signature.as_bytes());
+    [h[0], h[1], h[2], h[3]]
+}
+
+/// Finding 1 and 2: the block verifiers, both exit verifiers and the default NFT factory are
+/// constructor arguments (or made by the constructor), each recorded with its key hash, and no
+/// function changes them. A capacity without a verifier stays unusable: the governor cannot
+/// add one that accepts any proof and drain the rollup through it.
+#[test]
+fn verifiers_and_exit_verifiers_are_fixed_by_the_constructor() {
+    use tern_contracts::verifier::{key_hash_of_words, Circuit};
+    let mut fx = Fx::new();
+    let genesis = State::new().root();
+    let v = fx.verifier;
+    let deploy_err = |fx: &mut Fx, args: Rollup::constructorCall| {
+        err(fx.evm.deploy_with(GOV, &Rollup::BYTECODE, &args).expect_err("refused"))
+    };
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.capacities = vec![16, 16];
+    args.blockVerifiers = vec![v, v];
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::VerifierAlreadySet(_)));
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.blockVerifiers = vec![];
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::LengthMismatch(_)));
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.capacities = vec![];
+    args.blockVerifiers = vec![];
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::LengthMismatch(_)));
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.capacities = vec![0];
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::UnsupportedCapacity(_)));
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.blockVerifiers = vec![Address::ZERO];
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::ZeroAddress(_)));
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.nftExitVerifier_ = Address::ZERO;
+    assert!(matches!(deploy_err(&mut fx, args), RollupErrors::ZeroAddress(_)));
+    // A contract that is not a verifier (no verifyingKey()) cannot fill a slot.
+    let mut args = constructor(genesis, v, EXPIRATION);
+    args.exitVerifier_ = fx.token;
+    assert!(fx.evm.deploy_with(GOV, &Rollup::BYTECODE, &args).is_err());
+
+    // Each slot's key hash, domain-separated by its circuit id.
+    let zeros = [U256::ZERO; 18];
+    assert_eq!(
+        fx.view(&Rollup::blockKeyHashesCall(CAPACITY as u32)),
+        key_hash_of_words(&Circuit::Block(CAPACITY as u32), &zeros)
+    );
+    assert_eq!(fx.view(&Rollup::exitKeyHashCall {}), key_hash_of_words(&Circuit::Exit, &zeros));
+    assert_eq!(
+        fx.view(&Rollup::nftExitKeyHashCall {}),
+        key_hash_of_words(&Circuit::NftExit, &zeros)
+    );
+    assert_ne!(fx.view(&Rollup::exitKeyHashCall {}), fx.view(&Rollup::nftExitKeyHashCall {}));
+
+    // The old setters are gone: their selectors reach the fallback and the module, which
+    // has no such function, and revert.
+    for (sig, arg_words) in [
+        ("setVerifier(uint32,address)", 2),
+        ("setNftFactory(address)", 1),
+        ("setNftExitVerifier(address)", 1),
+        ("transferGovernance(address)", 1),
+    ] {
+        let mut data = selector(sig).to_vec();
+        for _ in 0..arg_words {
+            let mut word = [0u8; 32];
+            word[12..].copy_from_slice(STRANGER.as_slice());
+            data.extend_from_slice(&word);
+        }
+        assert!(fx.evm.transact_raw(GOV, fx.rollup, U256::ZERO, data.into()).is_err(), "{sig}");
+    }
+    assert_eq!(fx.view(&Rollup::verifiersCall(8)), Address::ZERO);
+    // So a block of 8 chunks (a capacity deployed without a verifier) never commits.
+    fx.deposit_eth(STRANGER, FEE_ADDRESS, 1);
+    let block = fx.block(vec![]);
+    let e = commit_err(&mut fx, &block, |_, b| b.pubdata = vec![0u8; 8 * 13].into());
+    assert!(matches!(e, RollupErrors::UnsupportedCapacity(_)), "{e:?}");
+}
+
+/// `priorityExpiration` lies in [1 day, 30 days]: 0 would let anyone freeze the rollup with
+/// one deposit, and a huge one would put exodus out of reach (or overflow the deadline).
+#[test]
+fn the_priority_expiration_is_bounded() {
+    let mut fx = Fx::new();
+    let genesis = State::new().root();
+    let day = 24 * 3600;
+    for (expiration, ok) in [
+        (0, false),
+        (day - 1, false),
+        (day, true),
+        (30 * day, true),
+        (30 * day + 1, false),
+        (u64::MAX, false),
+    ] {
+        let args = constructor(genesis, fx.verifier, expiration);
+        match fx.evm.deploy_with(GOV, &Rollup::BYTECODE, &args) {
+            Ok(_) => assert!(ok, "{expiration} must be refused"),
+            Err(e) => {
+                assert!(!ok, "{expiration} must deploy");
+                assert!(matches!(err(e), RollupErrors::PriorityExpirationOutOfRange(_)));
+            }
+        }
+    }
+    assert_eq!(fx.view(&Rollup::MIN_PRIORITY_EXPIRATIONCall {}), day);
+    assert_eq!(fx.view(&Rollup::MAX_PRIORITY_EXPIRATIONCall {}), 30 * day);
+}
+
+/// EIP-170: each deployed contract is at most 24,576 bytes; EIP-3860: creation code at most
+/// 49,152 (the rollup's carries the module's and the default factory's).
+#[test]
+fn the_rollup_and_its_module_fit_the_code_size_limits() {
+    let module_json = concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/RollupExodus.json");
+    let artifact: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(module_json).expect("artifact"))
+            .expect("JSON");
+    let hex = artifact["deployedBytecode"].as_str().expect("code");
+    let module = (hex.len() - 2) / 2;
+    let rollup = Rollup::DEPLOYED_BYTECODE.len();
+    let init = Rollup::BYTECODE.len();
+    println!("Rollup {rollup} bytes, RollupExodus {module} bytes, Rollup creation code {init}");
+    assert!(rollup <= 24_576, "Rollup is {rollup} bytes");
+    assert!(module <= 24_576, "RollupExodus is {module} bytes");
+    assert!(init <= 49_152, "Rollup's creation code is {init} bytes");
+    let mut fx = Fx::new();
+    let deployed = fx.view(&Rollup::exodusModuleCall {});
+    assert!(fx.evm.has_code(deployed));
+}
+
+/// Finding 3: the factory is fixed when the NFT is withdrawn; a creator's factory that reverts
+/// or mints to someone else cannot lock or misdirect it (the mint is refused, and the owner
+/// takes the default factory); one registered after the withdrawal does not apply; an address
+/// without code cannot be registered.
+#[test]
+fn a_creators_factory_cannot_lock_or_misdirect_withdrawn_nfts() {
+    use tern_contracts::bindings::test_helpers::BadNftFactory;
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let (w0, w1, w2) = (fx.wallets[0].clone(), fx.wallets[1].clone(), fx.wallets[2].clone());
+    let default = fx.view(&Rollup::nftFactoryCall {});
+    let register = |fx: &mut Fx, factory: Address, creator: &Wallet| {
+        let sig = creator.register_nft_factory(factory).expect("sign");
+        let call = NftFactory::registerForCreatorCall {
+            creatorId: creator.account_id.0,
+            creatorAddress: creator.address,
+            signature: sig.to_vec().into(),
+        };
+        fx.evm.transact(STRANGER, factory, U256::ZERO, &call)
+    };
+    // An address without code: a creator's own signature cannot name one.
+    let sig = w2.register_nft_factory(STRANGER).expect("sign");
+    let call = Rollup::registerNftFactoryCall {
+        creatorId: w2.account_id.0,
+        creatorAddress: w2.address,
+        signature: sig.to_vec().into(),
+    };
+    let e = fx.send(STRANGER, &call).expect_err("no code");
+    assert!(matches!(err(e), RollupErrors::NftFactoryHasNoCode(_)));
+    // w0's factory reverts; w1's mints to STRANGER.
+    let bad = |fx: &mut Fx, mode: u8| {
+        let args =
+            BadNftFactory::constructorCall { rollup_: fx.rollup, mode_: mode, thief_: STRANGER };
+        fx.evm.deploy_with(GOV, &BadNftFactory::BYTECODE, &args).expect("deploy").0
+    };
+    let broken = bad(&mut fx, 0);
+    let thief = bad(&mut fx, 1);
+    register(&mut fx, broken, &w0).expect("w0 registers");
+    register(&mut fx, thief, &w1).expect("w1 registers");
+
+    // NFT 0 by w0, 1 by w1, 2 by w2, all to w2, who withdraws them to its own address.
+    let txs = vec![
+        fx.wallets[0].mint_nft(w2.address, CONTENT, ETH, 0).expect("sign"),
+        fx.wallets[1].mint_nft(w2.address, CONTENT, ETH, 0).expect("sign"),
+        fx.wallets[2].mint_nft(w2.address, CONTENT, ETH, 0).expect("sign"),
+    ];
+    let b = fx.block(txs);
+    fx.run(&b);
+    for ids in [&[0u32, 1][..], &[2]] {
+        let txs = ids
+            .iter()
+            .map(|&id| fx.wallets[2].withdraw_nft(w2.address, NftId(id), ETH, 0).expect("sign"))
+            .collect();
+        let b = fx.block(txs);
+        fx.run(&b);
+    }
+    assert_eq!(fx.view(&Rollup::pendingNftFactoriesCall(0)), broken);
+    assert_eq!(fx.view(&Rollup::pendingNftFactoriesCall(1)), thief);
+    assert_eq!(fx.view(&Rollup::pendingNftFactoriesCall(2)), default);
+    // w2 registers a factory of its own after its NFT left L2: it does not apply to NFT 2.
+    let own = fx.deploy_nft_factory();
+    register(&mut fx, own, &w2).expect("w2 registers");
+    assert_eq!(fx.view(&Rollup::pendingNftFactoriesCall(2)), default);
+
+    let owner_on = |fx: &mut Fx, factory: Address, id: u32| {
+        fx.evm
+            .call(STRANGER, factory, &NftFactory::ownerOfCall { tokenId: U256::from(id) })
+            .map(|r| r.ret)
+    };
+    for (id, factory) in [(0u32, broken), (1, thief)] {
+        let call = Rollup::withdrawPendingNFTCall { nftId: id };
+        let e = fx.send(STRANGER, &call).expect_err("the factory fails");
+        match err(e) {
+            RollupErrors::NftMintFailed(f) => assert_eq!((f.nftId, f.factory), (id, factory)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(fx.pending_nft(NftId(id)).owner, w2.address, "still pending");
+        let fallback = Rollup::withdrawPendingNFTDefaultCall { nftId: id };
+        let e = fx.send(STRANGER, &fallback).expect_err("only the owner");
+        assert!(matches!(err(e), RollupErrors::NotNftOwner(_)));
+        fx.send(w2.address, &fallback).expect("the owner takes the default factory");
+        assert_eq!(owner_on(&mut fx, default, id).expect("minted"), w2.address);
+    }
+    fx.send(STRANGER, &Rollup::withdrawPendingNFTCall { nftId: 2 }).expect("mint");
+    assert_eq!(owner_on(&mut fx, default, 2).expect("on the default"), w2.address);
+    assert!(owner_on(&mut fx, own, 2).is_err(), "not on the late registration");
+    let e =
+        fx.send(w2.address, &Rollup::withdrawPendingNFTDefaultCall { nftId: 2 }).expect_err("gone");
+    assert!(matches!(err(e), RollupErrors::NotNftOwner(_) | RollupErrors::NoPendingNft(_)));
+}
+
+/// Finding 4: an EIP-191 ChangePubKey signature names the chain and the rollup contract, so a
+/// signature for another deployment (another chain id, or another contract on this chain) is
+/// refused here.
+#[test]
+fn an_eip191_signature_for_another_deployment_is_refused() {
+    use tern_primitives::eth;
+    let mut fx = Fx::new();
+    fx.deposit_eth(STRANGER, FEE_ADDRESS, 1);
+    let a = fx.wallets[0].address;
+    fx.deposit_eth(a, a, UNIT);
+    let b = fx.block(vec![]);
+    fx.run(&b);
+    fx.wallets[0].account_id = fx.state.account_id_by_address(&a).expect("account");
+    let w = fx.wallets[0].clone();
+    let tx = fx.wallets[0].change_pubkey(AuthKind::Ecdsa, ETH, 0).expect("sign");
+    let block = fx.block(vec![tx]);
+    let chain_id = tern_contracts::evm::CHAIN_ID;
+    for (other_chain, other_contract) in [(chain_id + 1, fx.rollup), (chain_id, GOV)] {
+        let msg = eth::change_pubkey_eip191_message(
+            &w.pubkey_hash(),
+            0,
+            w.account_id.0,
+            other_chain,
+            other_contract,
+        );
+        let sig = eth::sign_eip191(&w.eth_key, &msg).expect("sign");
+        let e = commit_err(&mut fx, &block, |_, b| {
+            b.changePubKeyAuth[0] = [&[1u8][..], &sig[..]].concat().into();
+        });
+        assert!(matches!(e, RollupErrors::ChangePubKeyAuthInvalid(_)), "{e:?}");
+    }
+    fx.commit(&block).expect("this deployment's signature commits");
+}
+
+/// Issue 11: an owner of address 0 is never authorised, whatever the authorisation bytes (a
+/// junk signature recovers to 0, which used to equal the owner).
+#[test]
+fn junk_authorisation_for_owner_zero_is_refused() {
+    let mut fx = Fx::new();
+    fx.deposit_eth(STRANGER, FEE_ADDRESS, 1);
+    let a = fx.wallets[0].address;
+    fx.deposit_eth(a, a, UNIT);
+    let b = fx.block(vec![]);
+    fx.run(&b);
+    fx.wallets[0].account_id = fx.state.account_id_by_address(&a).expect("account");
+    let tx = fx.wallets[0].change_pubkey(AuthKind::Ecdsa, ETH, 0).expect("sign");
+    let block = fx.block(vec![tx]);
+    // The owner address: bits 188..348 of the ChangePubKey operation.
+    let zero_owner = |b: &mut Rollup::CommitBlockInfo| {
+        let at = b.onchainOps[0] as usize * 13;
+        let mut p = b.pubdata.to_vec();
+        p[at + 23] &= 0xf0;
+        for byte in &mut p[at + 24..at + 43] {
+            *byte = 0;
+        }
+        p[at + 43] &= 0x0f;
+        b.pubdata = p.into();
+    };
+    for junk in [
+        [&[1u8][..], &[0u8; 65]].concat(),
+        [&[2u8][..], &[0u8; 65]].concat(),
+        [&[1u8][..], &[0xffu8; 64][..], &[27u8]].concat(),
+        vec![0u8],
+    ] {
+        let e = commit_err(&mut fx, &block, |_, b| {
+            zero_owner(b);
+            b.changePubKeyAuth[0] = junk.clone().into();
+        });
+        match e {
+            RollupErrors::ChangePubKeyAuthInvalid(x) => assert_eq!(x.owner, Address::ZERO),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// Finding 5: the first fact is set at once, but replacing a non-zero one takes a request and
+/// a second call a day later, so an operator that sealed a block on it commits it first.
+#[test]
+fn an_onchain_fact_cannot_be_pulled_from_under_a_sealed_block() {
+    let mut fx = Fx::new();
+    fx.deposit_eth(STRANGER, FEE_ADDRESS, 1);
+    let a = fx.wallets[0].address;
+    fx.deposit_eth(a, a, UNIT);
+    let b = fx.block(vec![]);
+    fx.run(&b);
+    fx.wallets[0].account_id = fx.state.account_id_by_address(&a).expect("account");
+    let w = fx.wallets[0].clone();
+    let pkh: alloy_primitives::FixedBytes<20> = w.pubkey_hash().0.into();
+    let set = |fx: &mut Fx, hash: alloy_primitives::FixedBytes<20>| {
+        fx.send(a, &Rollup::setAuthPubkeyHashCall { pubKeyHash: hash, nonce: 0 })
+    };
+    let r = set(&mut fx, pkh).expect("the first fact is immediate");
+    assert_eq!(events::<Rollup::FactAuthSet>(&r)[0].pubKeyHash, pkh);
+    // The operator seals a block whose ChangePubKey relies on the fact.
+    let tx = fx.wallets[0].change_pubkey(AuthKind::Ecdsa, ETH, 0).expect("sign");
+    let block = fx.block(vec![tx]);
+    // The owner tries to pull the fact (set it to 0) before the commit.
+    let r = set(&mut fx, [0u8; 20].into()).expect("records the request");
+    let asked = &events::<Rollup::FactAuthResetRequested>(&r)[0];
+    assert_eq!(asked.allowedAt, U256::from(fx.evm.timestamp() + 24 * 3600));
+    assert!(events::<Rollup::FactAuthSet>(&r).is_empty());
+    assert_eq!(fx.view(&Rollup::authFactsCall { _0: a, _1: 0 }), pkh, "unchanged");
+    let e = set(&mut fx, [0u8; 20].into()).expect_err("too early");
+    assert!(matches!(err(e), RollupErrors::AuthFactResetTooEarly(_)));
+    fx.evm.advance(1, 24 * 3600 - 60);
+    let e = set(&mut fx, [0u8; 20].into()).expect_err("still too early");
+    assert!(matches!(err(e), RollupErrors::AuthFactResetTooEarly(_)));
+    // The block commits on the fact (the on-chain kind replaces its signature).
+    let call = Rollup::commitBlocksCall {
+        lastCommitted: fx.last.clone(),
+        newBlocks: vec![{
+            let mut info = commit_block_info(&block).expect("args");
+            info.changePubKeyAuth[0] = Bytes::from(vec![0u8]);
+            info
+        }],
+    };
+    fx.send(VALIDATOR, &call).expect("commits on the fact");
+    // A day after the request the owner may replace it.
+    fx.evm.advance(1, 120);
+    let r = set(&mut fx, [0u8; 20].into()).expect("replaced");
+    assert_eq!(events::<Rollup::FactAuthSet>(&r)[0].pubKeyHash, [0u8; 20]);
+    assert_eq!(fx.view(&Rollup::authFactsCall { _0: a, _1: 0 }), [0u8; 20]);
+    assert_eq!(fx.view(&Rollup::authFactResetRequestedCall { _0: a, _1: 0 }), U256::ZERO);
+    // A fact at another nonce, where none exists, is immediate again.
+    let r = fx.send(a, &Rollup::setAuthPubkeyHashCall { pubKeyHash: pkh, nonce: 1 }).expect("new");
+    assert_eq!(events::<Rollup::FactAuthSet>(&r).len(), 1);
+}
+
+/// Issue 11: activating exodus mode no longer deletes one hash per block committed ahead of
+/// execution, so its gas does not grow with the backlog a validator left (here 2,000 blocks
+/// committed without proof).
+#[test]
+fn exodus_activation_costs_the_same_whatever_is_committed_ahead() {
+    fn activation_gas(ahead: u64) -> u64 {
+        let mut fx = Fx::new();
+        let a = fx.wallets[0].address;
+        fx.deposit_eth(a, a, UNIT); // the request that expires
+        let mut last = fx.last.clone();
+        while last.blockNumber < ahead {
+            let batch = (ahead - last.blockNumber).min(250);
+            let ts = fx.evm.timestamp();
+            let blocks: Vec<CommitBlockInfo> = (1..=batch)
+                .map(|i| CommitBlockInfo {
+                    blockNumber: last.blockNumber + i,
+                    feeAccount: 0,
+                    timestamp: ts,
+                    newStateRoot: last.stateRoot,
+                    onchainOps: vec![],
+                    pubdata: vec![0u8; CAPACITY * 13].into(),
+                    changePubKeyAuth: vec![],
+                })
+                .collect();
+            let call = Rollup::commitBlocksCall { lastCommitted: last.clone(), newBlocks: blocks };
+            let r = fx.send(VALIDATOR, &call).expect("commit");
+            let ev = events::<Rollup::BlockCommit>(&r).pop().expect("committed");
+            last = StoredBlockInfo {
+                blockNumber: ev.blockNumber,
+                priorityOperations: 0,
+                chunks: CAPACITY as u32,
+                timestamp: ts,
+                pendingOnchainOpsHash: alloy_primitives::B256::ZERO,
+                stateRoot: ev.stateRoot,
+                commitment: ev.commitment,
+            };
+        }
+        assert_eq!(fx.view(&Rollup::totalBlocksCommittedCall {}), ahead);
+        fx.evm.advance(1, EXPIRATION + 1);
+        let r = fx.send(STRANGER, &Rollup::activateExodusModeCall {}).expect("exodus");
+        assert_eq!(fx.view(&Rollup::totalBlocksCommittedCall {}), 0);
+        assert!(fx.view(&Rollup::exodusModeCall {}));
+        // Nothing reads the hashes left behind: every block function refuses in exodus.
+        let e = fx
+            .send(VALIDATOR, &Rollup::revertBlocksCall { blocks: vec![last] })
+            .expect_err("exodus");
+        assert!(matches!(err(e), RollupErrors::ExodusActive(_)));
+        r.gas_used
+    }
+    let one = activation_gas(1);
+    let many = activation_gas(2000);
+    println!("activateExodusMode gas: {one} with 1 block ahead, {many} with 2,000");
+    assert!(many <= one + 2_000, "{many} vs {one}");
+    assert!(many < 100_000, "{many}");
+}
+
+/// Issue 11 item 5: priority operations may sit anywhere in a block, after L2 operations too,
+/// but must be exactly the next requests of the queue in queue order.
+#[test]
+fn priority_operations_may_follow_l2_operations_in_queue_order() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let w1 = fx.wallets[1].address;
+    // A transfer's pubdata, from a native block that is never committed.
+    let (state, built) = (fx.state.clone(), fx.built);
+    let tx = fx.wallets[0].transfer(w1, ETH, 1, 0).expect("sign");
+    let transfer_block = fx.block(vec![tx]);
+    let transfer = transfer_block.ops[0].encode().expect("encode");
+    assert_eq!(transfer.len(), 13, "one chunk");
+    (fx.state, fx.built) = (state, built);
+    // Two queued deposits and a native block serving them (its operations, in queue order).
+    let a = fx.wallets[0].address;
+    fx.deposit_eth(a, a, 2);
+    fx.deposit_eth(a, w1, 3);
+    let deposits = fx.block(vec![]);
+    let d1 = deposits.ops[0].encode().expect("encode");
+    let d2 = deposits.ops[1].encode().expect("encode");
+    let with = |ops: &[&[u8]], onchain: Vec<u32>| {
+        let mut pubdata: Vec<u8> = ops.concat();
+        pubdata.resize(CAPACITY * 13, 0);
+        let mut info = commit_block_info(&deposits).expect("args");
+        info.pubdata = pubdata.into();
+        info.onchainOps = onchain;
+        info
+    };
+    // Out of queue order: refused at the first.
+    let info = with(&[&transfer, &d2, &d1], vec![1, 5]);
+    let call = Rollup::commitBlocksCall { lastCommitted: fx.last.clone(), newBlocks: vec![info] };
+    let e = err(fx.send(VALIDATOR, &call).expect_err("order"));
+    assert!(matches!(e, RollupErrors::PriorityOpMismatch(_)), "{e:?}");
+    // A deposit after a transfer chunk, then the next one: accepted.
+    let info = with(&[&transfer, &d1, &d2], vec![1, 5]);
+    let call = Rollup::commitBlocksCall { lastCommitted: fx.last.clone(), newBlocks: vec![info] };
+    fx.send(VALIDATOR, &call).expect("interleaved, in queue order");
+    assert_eq!(fx.view(&Rollup::totalCommittedPriorityRequestsCall {}), 2);
+}
+
+/// An owner that cannot receive ETH (a contract without a receive function) directs its
+/// pending balance elsewhere; no one else can direct it.
+#[test]
+fn an_owner_that_cannot_take_eth_directs_its_payout_elsewhere() {
+    use tern_contracts::bindings::test_helpers::EthRefuser;
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let (refuser, _) = fx.evm.deploy(GOV, EthRefuser::BYTECODE.clone()).expect("deploy");
+    credit_eth(&mut fx, refuser, UNIT);
+    let pay = Rollup::withdrawPendingBalanceCall { owner: refuser, tokenId: 0, amount: UNIT };
+    let e = fx.send(STRANGER, &pay).expect_err("refuses ETH");
+    assert!(matches!(err(e), RollupErrors::EthTransferFailed(_)));
+    let elsewhere = Rollup::withdrawPendingBalanceToCall { tokenId: 0, amount: UNIT, to: STRANGER };
+    let e = fx.send(STRANGER, &elsewhere).expect_err("only from one's own balance");
+    assert!(matches!(err(e), RollupErrors::InsufficientPendingBalance(_)));
+    let claim =
+        |to: Address| EthRefuser::claimToCall { rollup: fx.rollup, tokenId: 0, amount: UNIT, to };
+    let call = claim(Address::ZERO);
+    let e = fx.evm.transact(STRANGER, refuser, U256::ZERO, &call).expect_err("to 0");
+    assert!(matches!(err(e), RollupErrors::ZeroAddress(_)));
+    let before = fx.evm.balance(VALIDATOR);
+    let call = claim(VALIDATOR);
+    let r = fx.evm.transact(STRANGER, refuser, U256::ZERO, &call).expect("directed");
+    assert_eq!(events::<Rollup::Withdrawal>(&r)[0].owner, refuser);
+    assert_eq!(fx.evm.balance(VALIDATOR) - before, U256::from(UNIT));
+    assert_eq!(fx.view(&Rollup::pendingBalancesCall { _0: refuser, _1: 0 }), 0);
+}
+
+/// Finding 7: the success flag alone decides whether a FullExitNFT credits an NFT: set, it
+/// credits even an NFT whose identity fields are all zero; clear, it credits nothing even when
+/// they are not.
+#[test]
+fn the_success_flag_alone_decides_a_full_exit_nft() {
+    let mut fx = Fx::new();
+    fx.with_accounts();
+    let (w0, w1) = (fx.wallets[0].clone(), fx.wallets[1].clone());
+    let txs = vec![
+        fx.wallets[0].mint_nft(w0.address, CONTENT, ETH, 0).expect("sign"),
+        fx.wallets[0].mint_nft(w0.address, CONTENT, ETH, 0).expect("sign"),
+    ];
+    let b = fx.block(txs);
+    fx.run(&b);
+    // w0 exits its own NFT 0 (identity non-zero), but the flag says not served.
+    fx.request_full_exit_nft(&w0, NftId(0));
+    let b = fx.block(vec![]);
+    fx.flag = Flag::Never;
+    fx.commit(&b).expect("commit");
+    fx.prove(&b).expect("prove");
+    let r = fx.execute(&b).expect("execute");
+    assert!(events::<Rollup::PendingNftCredited>(&r).is_empty(), "flag 0: nothing credited");
+    assert_eq!(fx.pending_nft(NftId(0)).owner, Address::ZERO);
+    // w1 asks for NFT 1, which w0 owns: the identity fields are all zero; with the flag set
+    // (standing for a served exit of an NFT whose identity is all zero) it is credited.
+    fx.request_full_exit_nft(&w1, NftId(1));
+    let b = fx.block(vec![]);
+    fx.flag = Flag::Always;
+    fx.commit(&b).expect("commit");
+    fx.prove(&b).expect("prove");
+    let r = fx.execute(&b).expect("execute");
+    let credited = events::<Rollup::PendingNftCredited>(&r);
+    assert_eq!((credited[0].nftId, credited[0].owner), (1, w1.address), "flag 1: credited");
+    assert_eq!(fx.pending_nft(NftId(1)).contentHash.0, [0u8; 32]);
 }

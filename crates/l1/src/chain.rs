@@ -7,16 +7,14 @@
 //! node and its tools).
 
 use crate::client::{L1Result, TxOutcome};
+use crate::error::L1Error;
 use crate::events::L1Event;
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{SolCall, SolConstructor};
-use ark_bn254::Bn254;
-use ark_groth16::VerifyingKey;
 use std::future::Future;
-use tern_contracts::bindings::NftFactory;
 use tern_contracts::bindings::Rollup;
 use tern_contracts::rollup::root_bytes;
-use tern_contracts::verifier::creation_code;
+use tern_contracts::verifier::{creation_code, Circuit, CircuitKey};
 use tern_primitives::Fr;
 use tern_types::TokenId;
 
@@ -82,24 +80,76 @@ pub trait EthChain: Clone + Send + Sync {
 }
 
 /// What to deploy: the rollup with its genesis root, one block verifier per capacity, the exit
-/// verifiers, and the validators. The default `NftFactory` is always deployed with it.
+/// verifiers, and the validators. The rollup's constructor fixes all of them (no setter exists)
+/// and deploys the default `NftFactory` itself.
 #[derive(Clone, Debug)]
 pub struct DeployConfig {
     /// The state root of block 0.
     pub genesis_root: Fr,
-    /// `(capacity, verifying key)` of each block circuit; each gets a `Groth16Verifier` and
-    /// `setVerifier`.
-    pub block_verifiers: Vec<(u32, VerifyingKey<Bn254>)>,
-    /// The token exit circuit's verifying key (exodus mode).
-    pub exit_vk: VerifyingKey<Bn254>,
-    /// The NFT exit circuit's verifying key (`performExodusNFT`). `None` deploys no NFT exit
-    /// verifier: the rollup then refuses NFT exits (`NftExitVerifierNotSet`) until the governor
-    /// sets one ([`RollupAdmin::set_nft_exit_verifier`]), which it can do once.
-    pub nft_exit_vk: Option<VerifyingKey<Bn254>>,
-    /// Seconds until an unserved priority request allows exodus mode.
+    /// The key of each block circuit, labelled [`Circuit::Block`] with its capacity; each gets
+    /// a `Groth16Verifier` for that capacity.
+    pub block_verifiers: Vec<CircuitKey>,
+    /// The token exit circuit's key, labelled [`Circuit::Exit`] (exodus mode).
+    pub exit_vk: CircuitKey,
+    /// The NFT exit circuit's key, labelled [`Circuit::NftExit`] (`performExodusNFT`).
+    pub nft_exit_vk: CircuitKey,
+    /// Seconds until an unserved priority request allows exodus mode (1 to 30 days).
     pub priority_expiration: u64,
     /// Accounts allowed to commit and revert blocks.
     pub validators: Vec<Address>,
+}
+
+impl DeployConfig {
+    /// Checks that every key fills the slot its circuit is for: a block key only as a block
+    /// verifier (once per capacity), the token exit key only as the exit verifier, the NFT exit
+    /// key only as the NFT exit verifier, each with one public input. A key deployed in the
+    /// wrong slot would make the rollup accept, for example, block proofs as exit proofs.
+    pub fn check_keys(&self) -> Result<(), L1Error> {
+        let mismatch =
+            |slot: String, key: &CircuitKey| L1Error::KeyMismatch { slot, circuit: key.circuit };
+        let mut seen = std::collections::BTreeSet::new();
+        for key in &self.block_verifiers {
+            let Circuit::Block(chunks) = key.circuit else {
+                return Err(mismatch("a block verifier".to_owned(), key));
+            };
+            if !seen.insert(chunks) {
+                return Err(mismatch(format!("a second block verifier of capacity {chunks}"), key));
+            }
+        }
+        if self.exit_vk.circuit != Circuit::Exit {
+            return Err(mismatch("the exit verifier".to_owned(), &self.exit_vk));
+        }
+        if self.nft_exit_vk.circuit != Circuit::NftExit {
+            return Err(mismatch("the NFT exit verifier".to_owned(), &self.nft_exit_vk));
+        }
+        for key in self.block_verifiers.iter().chain([&self.exit_vk, &self.nft_exit_vk]) {
+            // One public input: the verifier contract takes exactly one (VerifierError).
+            key.key_hash()?;
+        }
+        Ok(())
+    }
+}
+
+/// The block circuit's key from the prover's key files, labelled with the capacity they record.
+pub fn block_circuit_key(keys: &tern_prover::Keys) -> Result<CircuitKey, L1Error> {
+    let capacity = u32::try_from(keys.capacity).map_err(|_| {
+        L1Error::Args(tern_contracts::rollup::RollupArgsError::Capacity(keys.capacity))
+    })?;
+    Ok(CircuitKey::new(Circuit::Block(capacity), keys.vk.clone()))
+}
+
+/// The token exit circuit's key, labelled [`Circuit::Exit`]: the key type names its circuit.
+pub fn exit_circuit_key(
+    keys: &tern_prover::exit::ExitKeys<tern_prover::exit::TokenExit>,
+) -> CircuitKey {
+    CircuitKey::new(Circuit::Exit, keys.vk.clone())
+}
+
+/// The NFT exit circuit's key, labelled [`Circuit::NftExit`].
+pub fn nft_exit_circuit_key(
+    keys: &tern_prover::exit::ExitKeys<tern_prover::exit::NftExit>,
+) -> CircuitKey {
+    CircuitKey::new(Circuit::NftExit, keys.vk.clone())
 }
 
 /// Where a [`DeployConfig`] landed.
@@ -111,10 +161,10 @@ pub struct Deployment {
     pub block_verifiers: Vec<(u32, Address)>,
     /// The token exit verifier.
     pub exit_verifier: Address,
-    /// The `NftFactory` that mints withdrawn NFTs as ERC-721 (set on the rollup).
+    /// The default `NftFactory`, deployed by the rollup's constructor.
     pub nft_factory: Address,
-    /// The NFT exit verifier (set on the rollup), if [`DeployConfig::nft_exit_vk`] was given.
-    pub nft_exit_verifier: Option<Address>,
+    /// The NFT exit verifier.
+    pub nft_exit_verifier: Address,
     /// The L1 block of the rollup's deployment: scan events from here.
     pub block_number: u64,
     /// Gas of every deployment and set-up transaction, by name.
@@ -151,56 +201,64 @@ pub trait RollupAdmin: EthChain {
         self.deploy_code(name, code.into())
     }
 
-    /// Deploys `config` with this client's signer as governor: the exit verifier, the rollup,
-    /// a block verifier and `setVerifier` per capacity, the `NftFactory` for this rollup and
-    /// `setNftFactory`, the NFT exit verifier and `setNftExitVerifier` (if its key is given),
-    /// and `setValidator` per validator. Returns a client for the new rollup and where
-    /// everything is.
+    /// Deploys `config` with this client's signer as governor: the keys are checked against
+    /// their slots ([`DeployConfig::check_keys`]), then a verifier per block capacity, the exit
+    /// verifiers, the rollup (whose constructor fixes them and deploys the default
+    /// `NftFactory`), and `setValidator` per validator. The key hashes the rollup recorded are
+    /// read back and compared with the labelled keys' ([`CircuitKey::key_hash`]). Returns a
+    /// client for the new rollup and where everything is.
     fn deploy(
         &self,
         config: &DeployConfig,
     ) -> impl Future<Output = L1Result<(Self, Deployment)>> + Send {
         async move {
+            config.check_keys()?;
             let mut gas = Vec::new();
-            let (exit_verifier, r) =
-                self.deploy_code("Groth16Verifier (exit)", creation_code(&config.exit_vk)?).await?;
+            let mut capacities = Vec::new();
+            let mut block_verifiers = Vec::new();
+            for key in &config.block_verifiers {
+                let code = creation_code(&key.vk)?;
+                let (verifier, r) = self.deploy_code("Groth16Verifier", code).await?;
+                gas.push((format!("deploy verifier ({})", key.circuit), r.gas_used));
+                if let Circuit::Block(chunks) = key.circuit {
+                    capacities.push(chunks);
+                    block_verifiers.push((chunks, verifier));
+                }
+            }
+            let code = creation_code(&config.exit_vk.vk)?;
+            let (exit_verifier, r) = self.deploy_code("Groth16Verifier (exit)", code).await?;
             gas.push(("deploy exit verifier".to_owned(), r.gas_used));
+            let code = creation_code(&config.nft_exit_vk.vk)?;
+            let (nft_exit_verifier, r) =
+                self.deploy_code("Groth16Verifier (NFT exit)", code).await?;
+            gas.push(("deploy NFT exit verifier".to_owned(), r.gas_used));
             let args = Rollup::constructorCall {
                 governor_: self.signer_address(),
                 genesisStateRoot: root_bytes(&config.genesis_root),
+                capacities,
+                blockVerifiers: block_verifiers.iter().map(|(_, v)| *v).collect(),
                 exitVerifier_: exit_verifier,
+                nftExitVerifier_: nft_exit_verifier,
                 priorityExpiration_: config.priority_expiration,
             };
             let (rollup, r) = self.deploy_contract("Rollup", &Rollup::BYTECODE, &args).await?;
             gas.push(("deploy rollup".to_owned(), r.gas_used));
             let block_number = r.block_number;
             let client = self.with_rollup(rollup);
-            let mut block_verifiers = Vec::new();
-            for (chunks, vk) in &config.block_verifiers {
-                let (verifier, r) = self.deploy_code("Groth16Verifier", creation_code(vk)?).await?;
-                gas.push((format!("deploy verifier (capacity {chunks})"), r.gas_used));
-                let r = client.set_verifier(*chunks, verifier).await?;
-                gas.push((format!("setVerifier (capacity {chunks})"), r.gas_used));
-                block_verifiers.push((*chunks, verifier));
-            }
-            // The factory's minter is fixed at construction, so it can only follow the rollup.
-            let args = NftFactory::constructorCall { rollup_: rollup };
-            let (nft_factory, r) =
-                self.deploy_contract("NftFactory", &NftFactory::BYTECODE, &args).await?;
-            gas.push(("deploy NftFactory".to_owned(), r.gas_used));
-            let r = client.set_nft_factory(nft_factory).await?;
-            gas.push(("setNftFactory".to_owned(), r.gas_used));
-            let nft_exit_verifier = match &config.nft_exit_vk {
-                Some(vk) => {
-                    let (verifier, r) =
-                        self.deploy_code("Groth16Verifier (NFT exit)", creation_code(vk)?).await?;
-                    gas.push(("deploy NFT exit verifier".to_owned(), r.gas_used));
-                    let r = client.set_nft_exit_verifier(verifier).await?;
-                    gas.push(("setNftExitVerifier".to_owned(), r.gas_used));
-                    Some(verifier)
+            // What the constructor recorded must be the labelled keys' hashes.
+            for key in &config.block_verifiers {
+                if let Circuit::Block(chunks) = key.circuit {
+                    let recorded = client.rollup_view(&Rollup::blockKeyHashesCall(chunks)).await?;
+                    check_recorded(key, recorded)?;
                 }
-                None => None,
-            };
+            }
+            check_recorded(
+                &config.exit_vk,
+                client.rollup_view(&Rollup::exitKeyHashCall {}).await?,
+            )?;
+            let recorded = client.rollup_view(&Rollup::nftExitKeyHashCall {}).await?;
+            check_recorded(&config.nft_exit_vk, recorded)?;
+            let nft_factory = client.nft_factory().await?;
             for v in &config.validators {
                 let r = client.set_validator(*v, true).await?;
                 gas.push(("setValidator".to_owned(), r.gas_used));
@@ -246,32 +304,7 @@ pub trait RollupAdmin: EthChain {
         async move { self.rollup_call(&Rollup::setValidatorCall { validator, active }).await }
     }
 
-    /// `setVerifier(chunks, verifier)` (governor).
-    fn set_verifier(
-        &self,
-        chunks: u32,
-        verifier: Address,
-    ) -> impl Future<Output = L1Result<TxOutcome>> + Send {
-        async move { self.rollup_call(&Rollup::setVerifierCall { chunks, verifier }).await }
-    }
-
-    /// `setNftFactory(factory)` (governor; once).
-    fn set_nft_factory(
-        &self,
-        factory: Address,
-    ) -> impl Future<Output = L1Result<TxOutcome>> + Send {
-        async move { self.rollup_call(&Rollup::setNftFactoryCall { factory }).await }
-    }
-
-    /// `setNftExitVerifier(verifier)` (governor; once).
-    fn set_nft_exit_verifier(
-        &self,
-        verifier: Address,
-    ) -> impl Future<Output = L1Result<TxOutcome>> + Send {
-        async move { self.rollup_call(&Rollup::setNftExitVerifierCall { verifier }).await }
-    }
-
-    /// `nftFactory()`: the ERC-721 that withdrawn NFTs are minted on (zero before it is set).
+    /// `nftFactory()`: the default ERC-721 that withdrawn NFTs are minted on.
     fn nft_factory(&self) -> impl Future<Output = L1Result<Address>> + Send {
         async move { self.rollup_view(&Rollup::nftFactoryCall {}).await }
     }
@@ -321,3 +354,80 @@ pub trait RollupAdmin: EthChain {
 }
 
 impl<T: EthChain> RollupAdmin for T {}
+
+/// [`L1Error::KeyMismatch`] unless `recorded` (a key hash the rollup's constructor recorded) is
+/// `key`'s hash.
+fn check_recorded(key: &CircuitKey, recorded: alloy_primitives::B256) -> Result<(), L1Error> {
+    if key.key_hash()? == recorded {
+        Ok(())
+    } else {
+        Err(L1Error::KeyMismatch {
+            slot: "the key hash the rollup recorded".to_owned(),
+            circuit: key.circuit,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bn254::{Bn254, G1Affine};
+    use ark_ec::AffineRepr;
+    use ark_groth16::VerifyingKey;
+
+    /// A key of the verifier's shape (one public input); its points do not matter here.
+    fn one_input_key() -> VerifyingKey<Bn254> {
+        VerifyingKey::<Bn254> {
+            gamma_abc_g1: vec![G1Affine::generator(), G1Affine::generator()],
+            ..Default::default()
+        }
+    }
+
+    fn config(blocks: Vec<CircuitKey>, exit: CircuitKey, nft_exit: CircuitKey) -> DeployConfig {
+        DeployConfig {
+            genesis_root: Fr::from(1u64),
+            block_verifiers: blocks,
+            exit_vk: exit,
+            nft_exit_vk: nft_exit,
+            priority_expiration: 3 * 24 * 3600,
+            validators: Vec::new(),
+        }
+    }
+
+    /// A key labelled for one circuit cannot fill another circuit's slot: a block key as the
+    /// exit key, an exit key as a block key, the two exit keys swapped, a capacity twice, or a
+    /// key with other than one public input.
+    #[test]
+    fn keys_must_fill_the_slot_of_their_circuit() {
+        let vk = one_input_key();
+        let block = |c| CircuitKey::new(Circuit::Block(c), vk.clone());
+        let exit = CircuitKey::new(Circuit::Exit, vk.clone());
+        let nft = CircuitKey::new(Circuit::NftExit, vk.clone());
+        config(vec![block(8), block(16)], exit.clone(), nft.clone())
+            .check_keys()
+            .expect("every key in its slot");
+        for (bad, slot) in [
+            (config(vec![block(8)], block(8), nft.clone()), "the exit verifier"),
+            (config(vec![block(8)], exit.clone(), block(8)), "the NFT exit verifier"),
+            (config(vec![block(8)], nft.clone(), exit.clone()), "the exit verifier"),
+            (config(vec![exit.clone()], exit.clone(), nft.clone()), "a block verifier"),
+            (config(vec![block(8), block(8)], exit.clone(), nft.clone()), "a second block"),
+        ] {
+            match bad.check_keys() {
+                Err(L1Error::KeyMismatch { slot: s, .. }) => assert!(s.starts_with(slot), "{s}"),
+                other => panic!("{slot}: {other:?}"),
+            }
+        }
+        let two_inputs = {
+            let mut k = vk.clone();
+            k.gamma_abc_g1.push(G1Affine::generator());
+            CircuitKey::new(Circuit::Exit, k)
+        };
+        let e = config(vec![block(8)], two_inputs, nft).check_keys().expect_err("shape");
+        assert!(matches!(e, L1Error::Verifier(_)), "{e:?}");
+        // The circuit ids hashed into the key hashes differ per slot.
+        assert_ne!(block(8).key_hash().ok(), exit.key_hash().ok());
+        assert_ne!(block(8).key_hash().ok(), block(16).key_hash().ok());
+        assert_eq!(Circuit::Block(120).id(), "tern-block-120");
+    }
+}

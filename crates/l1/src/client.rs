@@ -167,6 +167,15 @@ pub trait L1Client: Send + Sync {
         amount: u128,
     ) -> impl Future<Output = L1Result<TxOutcome>> + Send;
 
+    /// `withdrawPendingBalanceTo(token, amount, to)`: pays the signer's own pending balance to
+    /// `to` (for an owner that cannot receive the payment itself).
+    fn withdraw_pending_balance_to(
+        &self,
+        token: TokenId,
+        amount: u128,
+        to: Address,
+    ) -> impl Future<Output = L1Result<TxOutcome>> + Send;
+
     /// `pendingBalances(owner, token)`: what `owner` can claim.
     fn pending_balance(
         &self,
@@ -175,9 +184,17 @@ pub trait L1Client: Send + Sync {
     ) -> impl Future<Output = L1Result<u128>> + Send;
 
     /// `withdrawPendingNFT(nftId)`: mints the pending NFT as an ERC-721 (token id = `nft_id`)
-    /// to its owner through the rollup's NFT factory. Anyone may call it; the token always goes
-    /// to the owner.
+    /// to its owner through the factory fixed when it was withdrawn (its creator's, or the
+    /// default). Anyone may call it; the token always goes to the owner.
     fn withdraw_pending_nft(
+        &self,
+        nft_id: NftId,
+    ) -> impl Future<Output = L1Result<TxOutcome>> + Send;
+
+    /// `withdrawPendingNFTDefault(nftId)`: as [`L1Client::withdraw_pending_nft`], through the
+    /// rollup's default factory; only the NFT's owner may call it (a creator's factory that
+    /// fails cannot keep the NFT).
+    fn withdraw_pending_nft_default(
         &self,
         nft_id: NftId,
     ) -> impl Future<Output = L1Result<TxOutcome>> + Send;
@@ -325,12 +342,26 @@ impl<T: EthChain> L1Client for T {
             .await
     }
 
+    async fn withdraw_pending_balance_to(
+        &self,
+        token: TokenId,
+        amount: u128,
+        to: Address,
+    ) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::withdrawPendingBalanceToCall { tokenId: token.0, amount, to })
+            .await
+    }
+
     async fn pending_balance(&self, owner: Address, token: TokenId) -> L1Result<u128> {
         self.rollup_view(&Rollup::pendingBalancesCall { _0: owner, _1: token.0 }).await
     }
 
     async fn withdraw_pending_nft(&self, nft_id: NftId) -> L1Result<TxOutcome> {
         self.rollup_call(&Rollup::withdrawPendingNFTCall { nftId: nft_id.0 }).await
+    }
+
+    async fn withdraw_pending_nft_default(&self, nft_id: NftId) -> L1Result<TxOutcome> {
+        self.rollup_call(&Rollup::withdrawPendingNFTDefaultCall { nftId: nft_id.0 }).await
     }
 
     async fn pending_nft(&self, nft_id: NftId) -> L1Result<Option<PendingNft>> {

@@ -62,6 +62,15 @@ pub enum L1Error {
     /// A verifying key cannot be turned into a verifier contract.
     #[error(transparent)]
     Verifier(#[from] tern_contracts::verifier::VerifierError),
+    /// A verifying key labelled for one circuit was given for another circuit's slot (or the
+    /// rollup recorded a different key hash than the labelled key's).
+    #[error("a key of circuit {circuit} cannot be {slot}")]
+    KeyMismatch {
+        /// The slot it was given for.
+        slot: String,
+        /// The circuit the key is labelled with.
+        circuit: tern_contracts::verifier::Circuit,
+    },
     /// The node reported something inconsistent (a receipt without a block number, …).
     #[error("L1 node: {0}")]
     Node(String),

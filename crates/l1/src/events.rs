@@ -298,6 +298,22 @@ pub enum L1EventKind {
         /// The new governor.
         governor: Address,
     },
+    /// `GovernorProposed`: the governor named its successor, who takes over by accepting
+    /// (address 0: the proposal is withdrawn).
+    GovernorProposed {
+        /// The proposed governor.
+        governor: Address,
+    },
+    /// `FactAuthResetRequested`: an owner asked to replace its on-chain ChangePubKey fact for
+    /// `nonce`; it may do so from `allowed_at` (L1 time) on.
+    FactAuthResetRequested {
+        /// The account owner.
+        owner: Address,
+        /// The nonce whose fact is to be replaced.
+        nonce: u32,
+        /// The earliest L1 timestamp of the replacement.
+        allowed_at: alloy_primitives::U256,
+    },
     /// `FactAuthSet`: an on-chain ChangePubKey authorisation.
     FactAuthSet {
         /// The account owner.
@@ -405,6 +421,12 @@ pub fn decode_log(rollup: Address, log: &Log) -> Result<L1EventKind, EventError>
             L1EventKind::ValidatorSet { validator: e.validator, active: e.active }
         }
         E::GovernorChanged(e) => L1EventKind::GovernorChanged { governor: e.governor },
+        E::GovernorProposed(e) => L1EventKind::GovernorProposed { governor: e.governor },
+        E::FactAuthResetRequested(e) => L1EventKind::FactAuthResetRequested {
+            owner: e.owner,
+            nonce: e.nonce,
+            allowed_at: e.allowedAt,
+        },
         E::FactAuthSet(e) => {
             L1EventKind::FactAuthSet { owner: e.owner, nonce: e.nonce, pubkey_hash: e.pubKeyHash.0 }
         }
@@ -711,6 +733,22 @@ mod tests {
             (
                 log_of(&R::FactAuthSet { owner: a, nonce: 3, pubKeyHash: [0x77; 20].into() }),
                 L1EventKind::FactAuthSet { owner: a, nonce: 3, pubkey_hash: [0x77; 20] },
+            ),
+            (
+                log_of(&R::GovernorProposed { governor: b }),
+                L1EventKind::GovernorProposed { governor: b },
+            ),
+            (
+                log_of(&R::FactAuthResetRequested {
+                    owner: a,
+                    nonce: 4,
+                    allowedAt: alloy_primitives::U256::from(1_700_086_400u64),
+                }),
+                L1EventKind::FactAuthResetRequested {
+                    owner: a,
+                    nonce: 4,
+                    allowed_at: alloy_primitives::U256::from(1_700_086_400u64),
+                },
             ),
         ]
     }

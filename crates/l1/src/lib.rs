@@ -26,9 +26,13 @@ pub mod gas;
 pub mod in_process;
 pub mod rpc;
 
-pub use chain::{DeployConfig, Deployment, EthChain, RollupAdmin};
+pub use chain::{
+    block_circuit_key, exit_circuit_key, nft_exit_circuit_key, DeployConfig, Deployment, EthChain,
+    RollupAdmin,
+};
 pub use client::{ExodusClaim, L1Client, L1Result, NftExodusClaim, PendingNft, TxOutcome};
 pub use error::L1Error;
 pub use events::{EventError, L1Event, L1EventKind, PriorityRequest};
 pub use in_process::{InProcessChain, InProcessL1};
 pub use rpc::RpcL1;
+pub use tern_contracts::verifier::{Circuit, CircuitKey};

@@ -81,17 +81,28 @@ pub enum EthSigError {
     Signing(String),
 }
 
-/// The 28 bytes an EIP-191 ChangePubKey signature covers:
-/// `pubkey_hash ‖ nonce (BE) ‖ account_id (BE)`.
+/// Length of the EIP-191 ChangePubKey message ([`change_pubkey_eip191_message`]).
+pub const CHANGE_PUBKEY_EIP191_LEN: usize = 56;
+
+/// The 56 bytes an EIP-191 ChangePubKey signature covers:
+/// `pubkey_hash ‖ nonce (BE) ‖ account_id (BE) ‖ chain_id (u64 BE) ‖ contract`.
+///
+/// The chain id and the rollup contract are in the text, as they are in the EIP-712 domain, so
+/// a signature made for one deployment cannot be replayed on another (another chain, or another
+/// rollup contract on the same chain).
 pub fn change_pubkey_eip191_message(
     pubkey_hash: &PubKeyHash,
     nonce: u32,
     account_id: u32,
-) -> [u8; 28] {
-    let mut msg = [0u8; 28];
+    chain_id: u64,
+    contract: Address,
+) -> [u8; CHANGE_PUBKEY_EIP191_LEN] {
+    let mut msg = [0u8; CHANGE_PUBKEY_EIP191_LEN];
     msg[..20].copy_from_slice(pubkey_hash.as_bytes());
     msg[20..24].copy_from_slice(&nonce.to_be_bytes());
-    msg[24..].copy_from_slice(&account_id.to_be_bytes());
+    msg[24..28].copy_from_slice(&account_id.to_be_bytes());
+    msg[28..36].copy_from_slice(&chain_id.to_be_bytes());
+    msg[36..].copy_from_slice(contract.as_slice());
     msg
 }
 
@@ -222,22 +233,29 @@ mod tests {
     #[test]
     fn eip191_message_layout() {
         let pkh = PubKeyHash([0xab; 20]);
-        let msg = change_pubkey_eip191_message(&pkh, 0x01020304, 0x0a0b0c0d);
+        let msg = change_pubkey_eip191_message(&pkh, 0x01020304, 0x0a0b0c0d, 0x7a69, CONTRACT);
         assert_eq!(&msg[..20], &[0xab; 20]);
-        assert_eq!(&msg[20..], &[1, 2, 3, 4, 0x0a, 0x0b, 0x0c, 0x0d]);
+        assert_eq!(&msg[20..28], &[1, 2, 3, 4, 0x0a, 0x0b, 0x0c, 0x0d]);
+        assert_eq!(&msg[28..36], &[0, 0, 0, 0, 0, 0, 0x7a, 0x69]);
+        assert_eq!(&msg[36..], CONTRACT.as_slice());
     }
 
     #[test]
     fn eip191_round_trip_and_tampering() {
         let key = wallet(1);
         let who = address_of(&key);
-        let msg = change_pubkey_eip191_message(&PubKeyHash([7; 20]), 3, 9);
+        let msg = change_pubkey_eip191_message(&PubKeyHash([7; 20]), 3, 9, 31337, CONTRACT);
         let sig = sign_eip191(&key, &msg).expect("sign");
         assert!(sig[64] == 27 || sig[64] == 28);
         assert_eq!(recover_eip191(&msg, &sig), Ok(who));
 
         // A different message recovers someone else (or nobody), never the signer.
-        let other = change_pubkey_eip191_message(&PubKeyHash([7; 20]), 4, 9);
+        let other = change_pubkey_eip191_message(&PubKeyHash([7; 20]), 4, 9, 31337, CONTRACT);
+        assert_ne!(recover_eip191(&other, &sig), Ok(who));
+        // Another deployment (chain or contract) is another message: no replay across them.
+        let other = change_pubkey_eip191_message(&PubKeyHash([7; 20]), 3, 9, 1, CONTRACT);
+        assert_ne!(recover_eip191(&other, &sig), Ok(who));
+        let other = change_pubkey_eip191_message(&PubKeyHash([7; 20]), 3, 9, 31337, Address::ZERO);
         assert_ne!(recover_eip191(&other, &sig), Ok(who));
 
         // Flipping the parity recovers a different key.
@@ -299,7 +317,7 @@ mod tests {
             assert_ne!(recover_eip712_change_pubkey(&p, n, a, c, k, &sig), Ok(who));
         }
         // An EIP-191 signature over the same fields is not an EIP-712 one.
-        let msg = change_pubkey_eip191_message(&pkh, 5, 77);
+        let msg = change_pubkey_eip191_message(&pkh, 5, 77, 31337, CONTRACT);
         let sig191 = sign_eip191(&key, &msg).expect("sign");
         assert_ne!(recover_eip712_change_pubkey(&pkh, 5, 77, 31337, CONTRACT, &sig191), Ok(who));
     }

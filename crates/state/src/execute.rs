@@ -567,8 +567,13 @@ impl State {
                 };
             }
             ChangePubKeyAuth::Ecdsa(sig) => {
-                let msg =
-                    eth::change_pubkey_eip191_message(&t.new_pubkey_hash, t.nonce, t.account_id.0);
+                let msg = eth::change_pubkey_eip191_message(
+                    &t.new_pubkey_hash,
+                    t.nonce,
+                    t.account_id.0,
+                    ctx.chain.chain_id,
+                    ctx.chain.contract,
+                );
                 eth::recover_eip191(&msg, sig)
             }
             ChangePubKeyAuth::Eip712(sig) => eth::recover_eip712_change_pubkey(

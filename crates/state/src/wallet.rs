@@ -109,7 +109,13 @@ impl Wallet {
             AuthKind::Onchain => ChangePubKeyAuth::Onchain,
             AuthKind::Ecdsa => ChangePubKeyAuth::Ecdsa(eth::sign_eip191(
                 &self.eth_key,
-                &eth::change_pubkey_eip191_message(&pkh, nonce, self.account_id.0),
+                &eth::change_pubkey_eip191_message(
+                    &pkh,
+                    nonce,
+                    self.account_id.0,
+                    self.chain.chain_id,
+                    self.chain.contract,
+                ),
             )?),
             AuthKind::Eip712 => ChangePubKeyAuth::Eip712(eth::sign_eip712_change_pubkey(
                 &self.eth_key,

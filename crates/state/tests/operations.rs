@@ -477,7 +477,13 @@ fn change_pubkey_rotates_an_existing_key() {
     let new_key = PrivateKey::from_seed(b"rotated key");
     let new_hash = new_key.public_key().hash();
     let nonce = a.nonce;
-    let msg = eth::change_pubkey_eip191_message(&new_hash, nonce, a.account_id.0);
+    let msg = eth::change_pubkey_eip191_message(
+        &new_hash,
+        nonce,
+        a.account_id.0,
+        CHAIN.chain_id,
+        CHAIN.contract,
+    );
     let tx = tern_types::tx::ChangePubKey {
         account_id: a.account_id,
         new_pubkey_hash: new_hash,
@@ -1289,7 +1295,13 @@ fn change_pubkey_authorised_by_another_address_is_rejected() {
     let w = keyless(&mut env, 61, &[(ETH, UNIT)]);
     let other = wallet(62);
     let mut tx = w.clone().change_pubkey(AuthKind::Ecdsa, ETH, 0).expect("sign");
-    let msg = eth::change_pubkey_eip191_message(&w.pubkey_hash(), 0, w.account_id.0);
+    let msg = eth::change_pubkey_eip191_message(
+        &w.pubkey_hash(),
+        0,
+        w.account_id.0,
+        CHAIN.chain_id,
+        CHAIN.contract,
+    );
     *change_pubkey_auth_mut(&mut tx) =
         ChangePubKeyAuth::Ecdsa(eth::sign_eip191(&other.eth_key, &msg).expect("eth sign"));
     env.assert_rejected(

@@ -276,7 +276,13 @@ fn eth_payloads(w: &Wallet, chain: ChainConfig, tx: &SignedTx) -> Result<Value, 
         return Err(VectorsError::Unexpected("not a ChangePubKey".into()));
     };
     let t = &s.tx;
-    let msg = eth::change_pubkey_eip191_message(&t.new_pubkey_hash, t.nonce, t.account_id.0);
+    let msg = eth::change_pubkey_eip191_message(
+        &t.new_pubkey_hash,
+        t.nonce,
+        t.account_id.0,
+        chain.chain_id,
+        chain.contract,
+    );
     let eip712_hash = eth::change_pubkey_eip712_hash(
         &t.new_pubkey_hash,
         t.nonce,

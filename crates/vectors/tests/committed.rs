@@ -212,7 +212,13 @@ fn check_tx(c: &Value, chain_id: u64, contract: Address) {
         let eth_key = SigningKey::from_slice(&bytes(&e["eth_private_key"])).expect("key");
         let owner = eth::address_of(&eth_key);
         assert_eq!(hexv(owner), s(&e["eth_address"]));
-        let msg = eth::change_pubkey_eip191_message(&t.new_pubkey_hash, t.nonce, t.account_id.0);
+        let msg = eth::change_pubkey_eip191_message(
+            &t.new_pubkey_hash,
+            t.nonce,
+            t.account_id.0,
+            chain_id,
+            contract,
+        );
         assert_eq!(hexv(msg), s(&e["eip191"]["message"]));
         assert_eq!(hexv(alloy_primitives::eip191_hash_message(msg)), s(&e["eip191"]["hash"]));
         let sig191: [u8; 65] = arr(&e["eip191"]["signature"]);

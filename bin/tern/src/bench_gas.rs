@@ -37,6 +37,13 @@ pub(crate) struct GasArgs {
 pub(crate) fn run(cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
         BenchCommand::Gas(args) => {
+            if !(1..=LARGEST_CAPACITY).contains(&args.capacity) {
+                anyhow::bail!(
+                    "--capacity {} is out of range: a block has 1 to {LARGEST_CAPACITY} chunk \
+                     slots, the largest production capacity (docs/spec/circuit.md, Capacities)",
+                    args.capacity
+                );
+            }
             let opts = GasBenchOptions {
                 capacity: args.capacity,
                 keys_dir: args.keys,

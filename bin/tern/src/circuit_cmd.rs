@@ -9,6 +9,10 @@ use tern_circuit::stats::{stats, CircuitStats};
 /// The capacity `tern circuit stats` measures by default: the small test capacity.
 const DEFAULT_CAPACITY: usize = 8;
 
+/// The largest capacity measured: the largest production capacity (`docs/spec/circuit.md`).
+/// Past it the count is of a circuit no Tern deployment has, at gigabytes of memory.
+const MAX_CAPACITY: usize = tern_l1::gas::LARGEST_CAPACITY;
+
 #[derive(Subcommand)]
 pub(crate) enum CircuitCommand {
     /// Count the block circuit's constraints (setup-mode synthesis, no witness): the total, a
@@ -28,6 +32,12 @@ pub(crate) enum CircuitCommand {
 pub(crate) fn run(cmd: CircuitCommand) -> Result<ExitCode> {
     match cmd {
         CircuitCommand::Stats { capacity, json } => {
+            if !(1..=MAX_CAPACITY).contains(&capacity) {
+                anyhow::bail!(
+                    "--capacity {capacity} is out of range: a block circuit has 1 to \
+                     {MAX_CAPACITY} chunk slots (docs/spec/circuit.md, Capacities)"
+                );
+            }
             let s = stats(capacity)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&to_json(&s))?);

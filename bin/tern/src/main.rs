@@ -7,6 +7,7 @@ mod prover_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use tern_primitives::eddsa::{PrivateKey, PublicKey, Signature};
 use tern_primitives::field::{fr_from_decimal, fr_to_decimal};
@@ -22,7 +23,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Build a few blocks on a fresh in-memory state, covering every operation, and print them.
-    Demo,
+    Demo {
+        /// Print the blocks as JSON, one object per block as `docs/spec/vectors/blocks.json`
+        /// records them, with everything needed to recompute their commitments and roots.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The protocol specification's machine-readable parts.
+    #[command(subcommand)]
+    Spec(SpecCommand),
     /// Cryptographic tools over Tern's primitives (circomlib-compatible formats).
     #[command(subcommand)]
     Crypto(CryptoCommand),
@@ -35,6 +44,16 @@ enum Command {
     /// Benchmarks of the L1 side (gas).
     #[command(subcommand)]
     Bench(bench_gas::BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum SpecCommand {
+    /// Write the conformance vectors (`docs/spec/vectors/*.json`) into a directory.
+    Vectors {
+        /// Directory to write into; created if missing.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -61,7 +80,8 @@ enum CryptoCommand {
         #[arg(long)]
         msg: String,
     },
-    /// Verify a signature; prints `valid` (exit 0) or `invalid` (exit 1).
+    /// Verify a signature; prints `valid` (exit 0) or `invalid` (exit 1). A key, message or
+    /// signature that is not well formed is a usage error (exit 2).
     Verify {
         /// 32-byte packed public key, 0x-hex.
         #[arg(long)]
@@ -118,30 +138,22 @@ fn crypto(cmd: CryptoCommand) -> Result<ExitCode> {
             println!("0x{}", hex::encode(key.sign(field(&msg)?).pack()));
         }
         CryptoCommand::Verify { pubkey, msg, sig } => {
-            let msg = field(&msg)?;
-            // Any key or signature that does not parse cannot verify: that is "invalid", with
-            // the reason on stderr, not a usage error.
-            let verdict = hex_array::<32>(&pubkey, "public key")
+            // A key, message or signature that is not well formed is a usage error (exit 2,
+            // naming what is malformed); only a well-formed signature that does not verify
+            // is `invalid`.
+            let pk = hex_array::<32>(&pubkey, "public key")
                 .and_then(|b| PublicKey::unpack(&b).map_err(anyhow::Error::from))
-                .and_then(|pk| {
-                    let sig = hex_array::<64>(&sig, "signature")?;
-                    let sig = Signature::unpack(&sig)?;
-                    Ok(pk.verify(msg, &sig))
-                });
-            return Ok(match verdict {
-                Ok(true) => {
-                    println!("valid");
-                    ExitCode::SUCCESS
-                }
-                Ok(false) => {
-                    println!("invalid");
-                    ExitCode::from(1)
-                }
-                Err(e) => {
-                    println!("invalid");
-                    eprintln!("reason: {e:#}");
-                    ExitCode::from(1)
-                }
+                .context("malformed public key (--pubkey)")?;
+            let msg = field(&msg).context("malformed message (--msg)")?;
+            let sig = hex_array::<64>(&sig, "signature")
+                .and_then(|b| Signature::unpack(&b).map_err(anyhow::Error::from))
+                .context("malformed signature (--sig)")?;
+            return Ok(if pk.verify(msg, &sig) {
+                println!("valid");
+                ExitCode::SUCCESS
+            } else {
+                println!("invalid");
+                ExitCode::from(1)
             });
         }
     }
@@ -150,8 +162,26 @@ fn crypto(cmd: CryptoCommand) -> Result<ExitCode> {
 
 fn run() -> Result<ExitCode> {
     match Cli::parse().command {
-        Command::Demo => {
+        Command::Demo { json: false } => {
             print!("{}", tern_state::demo::run()?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { json: true } => {
+            let blocks = tern_state::demo::blocks()?
+                .iter()
+                .map(tern_vectors::block_json)
+                .collect::<Result<Vec<_>, _>>()?;
+            print!("{}", tern_vectors::json::render(&serde_json::Value::Array(blocks)));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Spec(SpecCommand::Vectors { out }) => {
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            for (name, text) in tern_vectors::all()? {
+                let path = out.join(name);
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("{}", path.display());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Crypto(cmd) => crypto(cmd),

@@ -86,18 +86,89 @@ fn malformed_input_is_a_clear_error() {
     let p = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
     assert_eq!(tern(&["crypto", "poseidon", p]).status.code(), Some(2));
     assert_eq!(tern(&["crypto", "sign", "--key", "0x1234", "--msg", "1"]).status.code(), Some(2));
-    // A key that is not a curve point cannot verify anything.
-    let out = tern(&[
-        "crypto",
-        "verify",
-        "--pubkey",
-        &format!("0x{}", "ff".repeat(32)),
-        "--msg",
-        "1",
-        "--sig",
-        &format!("0x{}", "00".repeat(64)),
-    ]);
+}
+
+/// `tern crypto verify`: input that is not well formed is a usage error (exit 2) naming what is
+/// malformed, and prints no verdict; only a well-formed signature that fails is `invalid`.
+#[test]
+fn verify_refuses_malformed_input_as_a_usage_error() {
+    let v = &vectors("eddsa_poseidon.json")["vectors"][0];
+    let (pk, msg, sig) = (s(&v["public_key_packed"]), s(&v["message"]), s(&v["signature_packed"]));
+    let not_a_point = format!("0x{}", "ff".repeat(32));
+    for (args, what) in [
+        ([not_a_point.as_str(), msg, sig], "public key"),
+        (["0x1234", msg, sig], "public key"),
+        ([pk, "12x", sig], "message"),
+        ([pk, msg, "0x00"], "signature"),
+        ([pk, msg, "not hex"], "signature"),
+    ] {
+        let out =
+            tern(&["crypto", "verify", "--pubkey", args[0], "--msg", args[1], "--sig", args[2]]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(&format!("malformed {what}")), "{args:?}: {stderr}");
+        assert_eq!(stdout(&out), "", "no verdict for malformed input");
+    }
+    // Well formed, wrong message: a verdict.
+    let out = tern(&["crypto", "verify", "--pubkey", pk, "--msg", "12345", "--sig", sig]);
     assert_eq!((stdout(&out).as_str(), out.status.code()), ("invalid", Some(1)));
+}
+
+/// Capacities outside what a block circuit has are refused with the allowed range, before any
+/// work and without printing figures.
+#[test]
+fn capacities_out_of_range_are_refused_with_the_range() {
+    for args in [
+        &["circuit", "stats", "--capacity", "0"][..],
+        &["circuit", "stats", "--capacity", "121", "--json"],
+        &["bench", "gas", "--capacity", "0"],
+        &["bench", "gas", "--capacity", "121", "--json"],
+        &["bench", "gas", "--capacity", "100000"],
+    ] {
+        let out = tern(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("1 to 120"), "{args:?} names the range: {stderr}");
+        assert_eq!(stdout(&out), "", "{args:?} prints no figures");
+    }
+}
+
+/// `tern demo --json` prints the blocks as `docs/spec/vectors/blocks.json` does (its first
+/// blocks are the demo's), and
+/// `tern spec vectors` writes exactly the committed fixtures.
+#[test]
+fn demo_json_and_spec_vectors_match_the_committed_fixtures() {
+    let out = tern(&["demo", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let committed_dir = format!("{}/../../docs/spec/vectors", env!("CARGO_MANIFEST_DIR"));
+    let read = |name: &str| {
+        std::fs::read_to_string(format!("{committed_dir}/{name}")).expect("committed fixture")
+    };
+    let blocks: Value = serde_json::from_str(&read("blocks.json")).expect("JSON");
+    // blocks.json is the demo's blocks followed by a block of rejections.
+    let printed = printed.as_array().expect("an array of blocks");
+    let committed = blocks["blocks"].as_array().expect("blocks");
+    assert_eq!(printed.len(), 3);
+    assert_eq!(printed[..], committed[..printed.len()]);
+
+    let dir = std::env::temp_dir().join(format!("tern-spec-vectors-{}", std::process::id()));
+    let out = tern(&["spec", "vectors", "--out", dir.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut written: Vec<String> = std::fs::read_dir(&dir)
+        .expect("out dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        ["blocks.json", "exit.json", "floats.json", "pubdata.json", "transactions.json"]
+    );
+    for name in &written {
+        let text = std::fs::read_to_string(dir.join(name)).expect("written");
+        assert!(text == read(name), "{name} differs from docs/spec/vectors/{name}");
+    }
+    std::fs::remove_dir_all(&dir).expect("clean up");
 }
 
 #[test]

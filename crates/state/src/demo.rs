@@ -58,6 +58,7 @@ struct Demo {
     bytes_per_op: BTreeMap<&'static str, (usize, usize)>,
     names: BTreeMap<AccountId, &'static str>,
     facts: BTreeSet<(Address, tern_primitives::eddsa::PubKeyHash, u32)>,
+    built: Vec<BuiltBlock>,
 }
 
 impl Demo {
@@ -121,6 +122,7 @@ impl Demo {
             writeln!(self.out, "   deferred   tx #{d} (no room)")?;
         }
         self.state = Some(built.state.clone());
+        self.built.push(built.clone());
         Ok(built)
     }
 
@@ -207,6 +209,16 @@ impl Demo {
 
 /// Runs the demo and returns its report.
 pub fn run() -> Result<String, DemoError> {
+    Ok(run_all()?.0)
+}
+
+/// Runs the demo and returns its blocks, each with its post-state, rejections and fees: the
+/// chain that `docs/spec/vectors/blocks.json` records.
+pub fn blocks() -> Result<Vec<BuiltBlock>, DemoError> {
+    Ok(run_all()?.1)
+}
+
+fn run_all() -> Result<(String, Vec<BuiltBlock>), DemoError> {
     let chain = demo_chain();
     let mut state = State::new();
     state.list_token(USDC).map_err(|e| DemoError::Unexpected(e.to_string()))?;
@@ -226,6 +238,7 @@ pub fn run() -> Result<String, DemoError> {
         bytes_per_op: BTreeMap::new(),
         names,
         facts: BTreeSet::new(),
+        built: Vec::new(),
     };
     writeln!(
         demo.out,
@@ -358,5 +371,5 @@ pub fn run() -> Result<String, DemoError> {
     for (name, (bytes, count)) in &demo.bytes_per_op {
         writeln!(demo.out, "   {name:<14} {bytes:>3} bytes ({count} in the demo)")?;
     }
-    Ok(demo.out)
+    Ok((demo.out, demo.built))
 }

@@ -23,7 +23,7 @@ use tern_types::op::{
     WithdrawOp,
 };
 use tern_types::tx::tx_type;
-use tern_types::{AccountId, Op, SignedTx, TimeRange, ETH};
+use tern_types::{AccountId, Op, SignedTx, TimeRange, TokenId, ETH};
 
 /// Asserts the honest witness satisfies the circuit, then that `tamper`ed it does not.
 fn refuses(w: &BlockWitness, tamper: impl FnOnce(&mut BlockWitness)) {
@@ -67,19 +67,38 @@ fn transfer_block() -> Proven {
     })
 }
 
+/// Replays a signer's debit of `amount` of `token` and its nonce increment on `m`, and writes
+/// its unit as chunk 0's unit 0.
+fn model_sender(m: &mut Model, w: &mut BlockWitness, id: u32, token: TokenId, amount: u128) {
+    w.chunks[0].units[0] = m.unit(id, token);
+    m.add(id, token, -fr(amount as i128));
+    let f = m.fields(id);
+    m.set_fields(id, bumped(f));
+}
+
 /// Replays a transfer's effects on `m` (sender debited and bumped, recipient credited) and
 /// writes its units, signature and fee path into chunk 0.
 fn model_transfer(m: &mut Model, w: &mut BlockWitness, op: &TransferOp, tx: &SignedTx) {
     let (from, to) = (op.from.0, op.to.0);
-    w.chunks[0].units[0] = m.unit(from, op.token);
-    m.add(from, op.token, -fr((op.amount + op.fee) as i128));
-    let f = m.fields(from);
-    m.set_fields(from, bumped(f));
+    model_sender(m, w, from, op.token, op.amount + op.fee);
     w.chunks[0].units[1] = m.unit(to, op.token);
     m.add(to, op.token, Fr::from(op.amount));
     w.chunks[0].signature = sig(tx);
     set_op(w, 0, &Op::Transfer(op.clone()));
     w.fees.account_proof = m.proof(FEE_ACCOUNT.0);
+}
+
+/// User 0's transfer of 1 ETH (fee 0.001 ETH) to user 1, signed by `signer` at its nonce.
+fn one_eth_from_user0_to_user1(mut signer: Wallet) -> (TransferOp, SignedTx) {
+    let tx = signer.transfer(wallet(1).address, ETH, UNIT, FEE).expect("sign");
+    let op = TransferOp {
+        from: AccountId(id(0)),
+        to: AccountId(id(1)),
+        token: ETH,
+        amount: UNIT,
+        fee: FEE,
+    };
+    (op, tx)
 }
 
 // ---- Finding 1: every signed field at its width. ----
@@ -250,10 +269,7 @@ fn transfer_to_new_needs_an_empty_slot() {
     let replay = |w: &mut BlockWitness, op: &TransferToNewOp| {
         let mut m = Model::of(&p.pre);
         let t = &op.transfer;
-        w.chunks[0].units[0] = m.unit(t.from.0, ETH);
-        m.add(t.from.0, ETH, -fr((t.amount + t.fee) as i128));
-        let f = m.fields(t.from.0);
-        m.set_fields(t.from.0, bumped(f));
+        model_sender(&mut m, w, t.from.0, ETH, t.amount + t.fee);
         w.chunks[0].units[1] = m.unit(t.to.0, ETH);
         let f = m.fields(t.to.0);
         m.set_fields(t.to.0, [f[0], f[1], fr_from_be_short(newbie.as_slice())]);
@@ -282,14 +298,7 @@ fn a_recipient_balance_cannot_pass_2_128() {
         let to = w[1].address;
         vec![w[0].transfer(to, ETH, UNIT / 4, FEE).expect("sign")]
     });
-    let tx = wallet(0).transfer(wallet(1).address, ETH, UNIT, FEE).expect("sign");
-    let op = TransferOp {
-        from: AccountId(id(0)),
-        to: AccountId(id(1)),
-        token: ETH,
-        amount: UNIT,
-        fee: FEE,
-    };
+    let (op, tx) = one_eth_from_user0_to_user1(wallet(0));
     refuses(&p.witness, |w| model_transfer(&mut Model::of(&pre), w, &op, &tx));
 }
 
@@ -302,14 +311,7 @@ fn balances_cannot_underflow() {
         let to = w[1].address;
         vec![w[0].transfer(to, ETH, UNIT / 4, FEE).expect("sign")]
     });
-    let tx = wallet(0).transfer(wallet(1).address, ETH, UNIT, FEE).expect("sign");
-    let op = TransferOp {
-        from: AccountId(id(0)),
-        to: AccountId(id(1)),
-        token: ETH,
-        amount: UNIT,
-        fee: FEE,
-    };
+    let (op, tx) = one_eth_from_user0_to_user1(wallet(0));
     refuses(&p.witness, |w| model_transfer(&mut Model::of(&pre), w, &op, &tx));
 
     let to = wallet(2).address;
@@ -319,10 +321,7 @@ fn balances_cannot_underflow() {
     let op = WithdrawOp { account_id: AccountId(id(0)), token: ETH, amount: UNIT, fee: FEE, to };
     refuses(&p.witness, |w| {
         let mut m = Model::of(&pre);
-        w.chunks[0].units[0] = m.unit(id(0), ETH);
-        m.add(id(0), ETH, -fr((UNIT + FEE) as i128));
-        let f = m.fields(id(0));
-        m.set_fields(id(0), bumped(f));
+        model_sender(&mut m, w, id(0), ETH, UNIT + FEE);
         w.chunks[0].signature = sig(&tx);
         set_op(w, 0, &Op::Withdraw(op));
         w.fees.account_proof = m.proof(FEE_ACCOUNT.0);
@@ -337,14 +336,7 @@ fn nonces_cannot_be_exhausted() {
     let p = transfer_block();
     let mut w0 = wallet(0);
     w0.nonce = u32::MAX;
-    let tx = w0.transfer(wallet(1).address, ETH, UNIT, FEE).expect("sign");
-    let op = TransferOp {
-        from: AccountId(id(0)),
-        to: AccountId(id(1)),
-        token: ETH,
-        amount: UNIT,
-        fee: FEE,
-    };
+    let (op, tx) = one_eth_from_user0_to_user1(w0);
     refuses(&p.witness, |w| {
         let mut m = Model::of(&pre);
         w.account_root = m.root();
@@ -603,10 +595,7 @@ fn every_account_leaf_field_of_an_empty_slot_is_checked() {
         m.set_fields(n, [Fr::ZERO, Fr::ONE, -Fr::ONE]);
         w.account_root = m.root();
         let t = &op.transfer;
-        w.chunks[0].units[0] = m.unit(t.from.0, ETH);
-        m.add(t.from.0, ETH, -fr((t.amount + t.fee) as i128));
-        let f = m.fields(t.from.0);
-        m.set_fields(t.from.0, bumped(f));
+        model_sender(&mut m, w, t.from.0, ETH, t.amount + t.fee);
         w.chunks[0].units[1] = m.unit(n, ETH);
         m.set_fields(n, [Fr::ZERO, Fr::ONE, fr_from_be_short(newbie.as_slice())]);
         m.add(n, ETH, Fr::from(t.amount));
@@ -691,10 +680,7 @@ fn new_accounts_never_have_the_zero_address() {
     refuses(&p.witness, |w| {
         let mut m = Model::of(&p.pre);
         let t = &honest.transfer;
-        w.chunks[0].units[0] = m.unit(t.from.0, ETH);
-        m.add(t.from.0, ETH, -fr((t.amount + t.fee) as i128));
-        let f = m.fields(t.from.0);
-        m.set_fields(t.from.0, bumped(f));
+        model_sender(&mut m, w, t.from.0, ETH, t.amount + t.fee);
         w.chunks[0].units[1] = m.unit(t.to.0, ETH);
         m.add(t.to.0, ETH, Fr::from(t.amount));
         w.chunks[0].signature = sig(&tx);
@@ -710,10 +696,7 @@ fn a_unit_updates_the_named_token() {
     let p = transfer_block();
     refuses(&p.witness, |w| {
         let mut m = Model::of(&p.pre);
-        w.chunks[0].units[0] = m.unit(id(0), T1);
-        m.add(id(0), T1, -fr((UNIT + FEE) as i128));
-        let f = m.fields(id(0));
-        m.set_fields(id(0), bumped(f));
+        model_sender(&mut m, w, id(0), T1, UNIT + FEE);
         w.chunks[0].units[1] = m.unit(id(1), ETH);
         m.add(id(1), ETH, Fr::from(UNIT));
         w.fees.account_proof = m.proof(FEE_ACCOUNT.0);

@@ -441,8 +441,9 @@ fn is_signed(op: &Op) -> bool {
     !matches!(op, Op::Noop | Op::Deposit(_) | Op::FullExit(_) | Op::FullExitNft(_))
 }
 
-/// The arguments an operation's encoding spells, by the circuit's layout table.
-fn args_of(opcode: u8, bytes: &[u8]) -> [Fr; ARGS] {
+/// The arguments an operation's encoding spells, by the circuit's layout table (what the
+/// chunks of that operation carry in [`ChunkWitness::args`]).
+pub fn args_of(opcode: u8, bytes: &[u8]) -> [Fr; ARGS] {
     let bit = |k: usize| bytes.get(k / 8).is_some_and(|b| (b >> (7 - k % 8)) & 1 == 1);
     let mut args = [Fr::from(0u64); ARGS];
     for &(arg, offset, width) in fields(opcode) {

@@ -7,8 +7,8 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, ConstraintSy
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use tern_circuit::block::BlockCircuit;
-use tern_circuit::layout::{chunks, fields};
-use tern_circuit::witness::{generate_witness, BlockWitness, UnitWitness};
+use tern_circuit::layout::chunks;
+use tern_circuit::witness::{args_of, generate_witness, BlockWitness, UnitWitness};
 use tern_primitives::field::fr_from_be_short;
 use tern_primitives::{poseidon, Address, Fr};
 use tern_state::state::empty_account_leaf;
@@ -161,16 +161,7 @@ pub const NFT2_OF_USER1: NftId = NftId(2);
 /// that lies about the operation would (the units and signature are left to the caller).
 pub fn set_op(w: &mut BlockWitness, first: usize, op: &Op) {
     let bytes = op.encode().expect("encodable operation");
-    let bit = |k: usize| (bytes[k / 8] >> (7 - k % 8)) & 1 == 1;
-    let mut args = w.chunks[first].args;
-    args.iter_mut().for_each(|a| *a = Fr::from(0u64));
-    for &(arg, offset, width) in fields(op.opcode()) {
-        let mut value = Fr::from(0u64);
-        for k in offset..offset + width {
-            value = value + value + Fr::from(u64::from(bit(k)));
-        }
-        args[arg as usize] = value;
-    }
+    let args = args_of(op.opcode(), &bytes);
     for position in 0..chunks(op.opcode()) {
         let c = &mut w.chunks[first + position];
         c.pubdata.copy_from_slice(&bytes[position * CHUNK_BYTES..(position + 1) * CHUNK_BYTES]);

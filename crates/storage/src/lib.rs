@@ -1,0 +1,23 @@
+//! Tern's storage: what the node persists, behind one async trait per table group, with one
+//! error type ([`StorageError`]).
+//!
+//! The one implementation, [`SqlStore`], uses sqlx over SQLite (the default: one file,
+//! `tern.db`, in WAL mode) or PostgreSQL (`postgres://…`), chosen by the URL, with one set of
+//! migrations run at start-up. Amounts, hashes and encoded values are stored as TEXT or BLOB so
+//! the same SQL runs on both.
+//!
+//! Groups:
+//! - [`MetaStore`]: which chain and contract the database belongs to.
+//! - [`MempoolStore`]: submitted transactions and batches, and their receipts.
+//! - [`PriorityStore`]: priority requests copied from L1, in queue order.
+//! - [`BlockStore`]: sealed blocks, written atomically with their receipts, state diff and
+//!   prover job; their L1 progress.
+//! - [`StateStore`]: the state tree's contents at the last block or at any earlier block.
+//! - [`ProverJobStore`]: the prover job queue with leases.
+//! - [`L1TxStore`]: the L1 sender's operations and every signed attempt, saved before broadcast.
+//! - [`WatcherStore`]: the L1 watcher's cursor and recent L1 block hashes (reorg detection),
+//!   and listed tokens.
+
+mod types;
+
+pub use types::*;

@@ -11,7 +11,7 @@ use crate::error::TxError;
 use crate::execute::{
     signing_keys, AuthFacts, BlockContext, ChainConfig, Fees, PriorityOp, VerifiedSigners,
 };
-use crate::state::State;
+use crate::state::{State, StateDiff};
 use rayon::prelude::*;
 use tern_types::{AccountId, Block, BlockHeader, Op, SignedTx};
 
@@ -79,6 +79,8 @@ pub struct BuiltBlock {
     /// The signed transactions behind the block's L2 operations, in operation order (one per
     /// non-priority operation): what the prover's witness needs besides the pubdata.
     pub included: Vec<SignedTx>,
+    /// The block's state diff: what storage writes, instead of replaying the block.
+    pub diff: StateDiff,
 }
 
 /// Why no block could be built at all.
@@ -122,6 +124,8 @@ pub fn build_block(
     facts: &dyn AuthFacts,
 ) -> Result<BuiltBlock, BlockError> {
     state.commit();
+    // What earlier writers touched is not this block's diff.
+    let _ = state.take_diff();
     let old_root = state.root();
     let ctx = BlockContext {
         chain: params.chain,
@@ -224,6 +228,7 @@ pub fn build_block(
     state.credit_fees(params.fee_account, &fees).map_err(BlockError::Fees)?;
     state.commit();
     let new_root = state.root();
+    let diff = state.take_diff();
     let block = Block {
         header: BlockHeader {
             number: params.number,
@@ -239,5 +244,5 @@ pub fn build_block(
     // Every op was encodable when applied (amounts and fees packed); prove it once here so a
     // block that cannot be published never leaves the builder.
     block.pubdata()?;
-    Ok(BuiltBlock { block, rejected, deferred, priority_processed, fees, state, included })
+    Ok(BuiltBlock { block, rejected, deferred, priority_processed, fees, state, included, diff })
 }

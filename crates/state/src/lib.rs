@@ -17,4 +17,4 @@ pub use account::{Account, Nft};
 pub use builder::{build_block, BlockError, BlockParams, BuiltBlock, Rejected, TxItem};
 pub use error::TxError;
 pub use execute::{AuthFacts, ChainConfig, NoFacts, PriorityOp};
-pub use state::State;
+pub use state::{State, StateDiff};

@@ -9,7 +9,7 @@ use crate::account::{account_leaf, Account, Nft};
 use crate::error::TxError;
 use crate::tree::{root_from_leaves, Defaults, MerkleProof, SparseMerkleTree, TreeError};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tern_primitives::eddsa::{PubKeyHash, PublicKey};
 use tern_primitives::{poseidon, Address, Fr};
 use tern_types::params::{
@@ -41,6 +41,17 @@ enum Undo {
     ListToken(TokenId),
 }
 
+/// What a block changed: the final value of everything it wrote ([`State::take_diff`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StateDiff {
+    /// Accounts created or changed, in id order, with their full new value.
+    pub accounts: Vec<(AccountId, Account)>,
+    /// NFT slots set (`Some`) or cleared (`None`), in id order.
+    pub nfts: Vec<(NftId, Option<Nft>)>,
+    /// `next_nft_id` afterwards.
+    pub next_nft_id: u32,
+}
+
 /// A position in the undo journal; see [`State::rollback`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
@@ -58,6 +69,10 @@ pub struct State {
     next_nft_id: u32,
     tokens: std::collections::BTreeSet<TokenId>,
     dirty: Vec<AccountId>,
+    /// Accounts and NFT slots written since the last [`State::take_diff`] (a superset after a
+    /// rollback, which only costs a redundant row in the diff).
+    touched: BTreeSet<AccountId>,
+    touched_nfts: BTreeSet<NftId>,
     journal: Vec<Undo>,
     /// `pubkey -> hash` for keys that signed applied transactions: a pure-function memo, so
     /// rollbacks never make it wrong; it only saves a Poseidon per transaction.
@@ -107,6 +122,8 @@ impl State {
             next_nft_id: 0,
             tokens: [ETH].into_iter().collect(),
             dirty: Vec::new(),
+            touched: BTreeSet::new(),
+            touched_nfts: BTreeSet::new(),
             journal: Vec::new(),
             key_hashes: HashMap::new(),
         }
@@ -309,7 +326,7 @@ impl State {
                         e.account.nonce = nonce;
                         e.account.nfts_minted = nfts_minted;
                         e.account.pubkey_hash = pubkey_hash;
-                        Self::mark(&mut self.dirty, e, id);
+                        Self::mark(&mut self.dirty, &mut self.touched, e, id);
                     }
                 }
                 Undo::NewAccount => {
@@ -336,9 +353,29 @@ impl State {
         self.journal.clear();
     }
 
+    /// The final value of every account and NFT slot written since the last call, and the
+    /// counters: what storage needs to persist a block without replaying it.
+    pub fn take_diff(&mut self) -> StateDiff {
+        let accounts = std::mem::take(&mut self.touched)
+            .into_iter()
+            .filter_map(|id| self.account(id).map(|a| (id, a.clone())))
+            .collect();
+        let nfts = std::mem::take(&mut self.touched_nfts)
+            .into_iter()
+            .map(|id| (id, self.nfts.get(&id).cloned()))
+            .collect();
+        StateDiff { accounts, nfts, next_nft_id: self.next_nft_id }
+    }
+
     // ---- primitive mutations (each journaled) ----
 
-    fn mark(dirty: &mut Vec<AccountId>, e: &mut Entry, id: AccountId) {
+    fn mark(
+        dirty: &mut Vec<AccountId>,
+        touched: &mut BTreeSet<AccountId>,
+        e: &mut Entry,
+        id: AccountId,
+    ) {
+        touched.insert(id);
         if !e.dirty {
             e.dirty = true;
             dirty.push(id);
@@ -356,11 +393,12 @@ impl State {
             if let Err(err) = e.balances.set(u64::from(token.0), Fr::from(value)) {
                 unreachable!("token id within the balance tree: {err}");
             }
-            Self::mark(&mut self.dirty, e, id);
+            Self::mark(&mut self.dirty, &mut self.touched, e, id);
         }
     }
 
     fn write_nft(&mut self, id: NftId, nft: Option<Nft>) {
+        self.touched_nfts.insert(id);
         let leaf = nft.as_ref().map(Nft::leaf).unwrap_or(Fr::from(0u64));
         match nft {
             Some(n) => self.nfts.insert(id, n),
@@ -401,7 +439,7 @@ impl State {
             balances: SparseMerkleTree::with_defaults(self.balance_defaults.clone()),
             dirty: false,
         };
-        Self::mark(&mut self.dirty, &mut e, id);
+        Self::mark(&mut self.dirty, &mut self.touched, &mut e, id);
         self.accounts.push(e);
         // A second account for the same address keeps the first as the address's account.
         self.by_address.entry(address).or_insert(id);
@@ -469,7 +507,7 @@ impl State {
             pubkey_hash: a.pubkey_hash,
         });
         f(&mut e.account);
-        Self::mark(&mut self.dirty, e, id);
+        Self::mark(&mut self.dirty, &mut self.touched, e, id);
         Ok(())
     }
 

@@ -154,6 +154,7 @@ impl Env {
         let old_root = self.state.root();
         let mut built = self.try_build(priority, &txs).expect("block builds");
         check_block(&mut built, old_root, self.capacity);
+        check_diff(&self.state, &built);
         self.state = built.state.clone();
         self.number += 1;
         built
@@ -257,4 +258,34 @@ pub(crate) fn check_block(built: &mut BuiltBlock, old_root: Fr, capacity: usize)
     for op in &block.ops {
         assert_roundtrip(op);
     }
+}
+
+/// The block's diff holds exactly the final value of every account and NFT that changed (and
+/// possibly unchanged ones, after a rolled-back write), so storage can persist it instead of
+/// replaying the block.
+pub(crate) fn check_diff(pre: &State, built: &BuiltBlock) {
+    let post = &built.state;
+    let diff = &built.diff;
+    for (id, account) in &diff.accounts {
+        assert_eq!(post.account(*id), Some(account), "diff of {id:?} is the post-state's");
+    }
+    for (id, account) in post.accounts() {
+        if pre.account(id) != Some(account) {
+            assert!(diff.accounts.iter().any(|(d, _)| *d == id), "changed {id:?} is in the diff");
+        }
+    }
+    for (id, nft) in &diff.nfts {
+        assert_eq!(post.nft(*id), nft.as_ref(), "diff of {id:?} is the post-state's");
+    }
+    for (id, nft) in post.nfts() {
+        if pre.nft(*id) != Some(nft) {
+            assert!(diff.nfts.iter().any(|(d, _)| d == id), "changed {id:?} is in the diff");
+        }
+    }
+    for (id, _) in pre.nfts() {
+        if post.nft(*id).is_none() {
+            assert!(diff.nfts.contains(&(*id, None)), "removed {id:?} is in the diff");
+        }
+    }
+    assert_eq!(diff.next_nft_id, post.next_nft_id());
 }

@@ -1,0 +1,6 @@
+//! Tern's node: the process that takes users' transactions, seals blocks, proves them and
+//! drives the rollup contract on L1.
+//!
+//! - [`sequencer`]: the mempool's admission checks and the block builder's state, as pure
+//!   logic over `tern-state`.
+pub mod sequencer;

@@ -121,14 +121,23 @@ pub struct Sealing {
     built: BuiltBlock,
 }
 
+/// A queued item that a block rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedItem {
+    /// Its `seq`.
+    pub seq: u64,
+    /// Each of its transactions' hash, with the reason.
+    pub txs: Vec<([u8; 32], String)>,
+}
+
 /// What sealing produced.
 #[derive(Debug)]
 pub enum SealOutcome {
     /// Nothing to do: no priority request, no queued transaction.
     Idle,
     /// Queued items all failed and nothing else was there: no block (empty blocks are never
-    /// sealed), but the failures must be recorded: `(seq, [(hash, reason)])`.
-    OnlyFailures(Vec<(u64, Vec<([u8; 32], String)>)>),
+    /// sealed), but the failures must be recorded.
+    OnlyFailures(Vec<FailedItem>),
     /// A block.
     Block(Box<Sealing>),
 }
@@ -360,12 +369,15 @@ impl Sequencer {
     }
 
     /// Rejected items, with each transaction's reason.
-    fn failures(&self, built: &BuiltBlock) -> Vec<(u64, Vec<([u8; 32], String)>)> {
+    fn failures(&self, built: &BuiltBlock) -> Vec<FailedItem> {
         built
             .rejected
             .iter()
             .filter_map(|r| self.queue.get(r.index).map(|q| (q, r.error.to_string())))
-            .map(|(q, reason)| (q.seq, q.hashes.iter().map(|h| (*h, reason.clone())).collect()))
+            .map(|(q, reason)| FailedItem {
+                seq: q.seq,
+                txs: q.hashes.iter().map(|h| (*h, reason.clone())).collect(),
+            })
             .collect()
     }
 
@@ -373,7 +385,7 @@ impl Sequencer {
         &self,
         built: &BuiltBlock,
         priority: &[StoredPriorityOp],
-        failed: Vec<(u64, Vec<([u8; 32], String)>)>,
+        failed: Vec<FailedItem>,
         now: u64,
     ) -> SealedBlock {
         let deferred: BTreeSet<usize> = built.deferred.iter().copied().collect();
@@ -403,7 +415,7 @@ impl Sequencer {
                 .map(|p| p.serial_id)
                 .collect(),
             included,
-            failed: failed.into_iter().flat_map(|(_, f)| f).collect(),
+            failed: failed.into_iter().flat_map(|f| f.txs).collect(),
             consumed_items: consumed,
             diff: built.diff.clone(),
             sealed_at: now,

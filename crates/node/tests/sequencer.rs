@@ -194,8 +194,8 @@ fn a_transaction_that_expires_in_the_queue_fails_without_a_block() {
     match seq.seal(&[], NOW + 10).expect("seal") {
         SealOutcome::OnlyFailures(f) => {
             assert_eq!(f.len(), 1);
-            assert_eq!(f[0].0, 7);
-            assert!(f[0].1[0].1.contains("expired"), "{}", f[0].1[0].1);
+            assert_eq!(f[0].seq, 7);
+            assert!(f[0].txs[0].1.contains("expired"), "{}", f[0].txs[0].1);
         }
         other => panic!("expected failures only, got {other:?}"),
     }

@@ -127,6 +127,17 @@ pub trait MempoolStore: Send + Sync {
         &self,
         hash: &[u8; 32],
     ) -> impl Future<Output = StorageResult<Option<TxReceipt>>> + Send;
+    /// Records items that failed when block `block` was being sealed but that no block holds
+    /// (empty blocks are never sealed): each transaction's receipt becomes
+    /// [`TxStatus::Failed`] with its reason and the items leave the queue, in one transaction.
+    fn fail_mempool_items(
+        &self,
+        block: u64,
+        items: &[(u64, Vec<([u8; 32], String)>)],
+    ) -> impl Future<Output = StorageResult<()>> + Send;
+    /// The wire encodings of the mempool transactions block `number` included, in operation
+    /// order (what the witness needs besides the block).
+    fn block_txs(&self, number: u64) -> impl Future<Output = StorageResult<Vec<Vec<u8>>>> + Send;
     /// Receipts of the transactions of `account` (as signer), newest first, at most `limit`.
     fn account_txs(
         &self,

@@ -3,4 +3,11 @@
 //!
 //! - [`sequencer`]: the mempool's admission checks and the block builder's state, as pure
 //!   logic over `tern-state`.
+pub mod error;
+pub mod l1;
+pub mod metrics;
+pub mod node;
+pub mod prover;
+pub mod sender;
 pub mod sequencer;
+pub mod watcher;

@@ -228,6 +228,11 @@ impl Sequencer {
         self.last_number
     }
 
+    /// Block capacity in chunks.
+    pub fn capacity(&self) -> usize {
+        self.config.capacity
+    }
+
     /// Queued items.
     pub fn queue_len(&self) -> usize {
         self.queue.len()

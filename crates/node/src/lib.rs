@@ -3,7 +3,9 @@
 //!
 //! - [`sequencer`]: the mempool's admission checks and the block builder's state, as pure
 //!   logic over `tern-state`.
+pub mod config;
 pub mod error;
+pub mod http;
 pub mod l1;
 pub mod metrics;
 pub mod node;

@@ -1,0 +1,232 @@
+//! The node's configuration: command-line flags, `TERN_*` environment variables and a TOML
+//! file (`--config`), in that order of precedence, then defaults.
+
+use crate::error::NodeError;
+use crate::sender::SenderConfig;
+use crate::sequencer::MempoolLimits;
+use crate::watcher::WatcherConfig;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use tern_primitives::Address;
+
+/// Every option, each optional: what flags, the environment and the file give.
+#[derive(Debug, Clone, Default, PartialEq, clap::Args, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NodeOptions {
+    /// A TOML file with any of these options (kebab-case keys).
+    #[arg(long, env = "TERN_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Ethereum JSON-RPC endpoint.
+    #[arg(long, env = "TERN_L1_RPC")]
+    pub l1_rpc: Option<String>,
+    /// The rollup contract (from `tern deploy`).
+    #[arg(long, env = "TERN_CONTRACT")]
+    pub contract: Option<Address>,
+    /// The operator's L1 private key (hex); it must be a validator of the contract.
+    #[arg(long, env = "TERN_OPERATOR_KEY", hide_env_values = true)]
+    pub operator_key: Option<String>,
+    /// Where the SQLite database (`tern.db`) lives.
+    #[arg(long, env = "TERN_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://…` (or `sqlite://…`) instead of the data directory's SQLite file.
+    #[arg(long, env = "TERN_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Block capacity in chunks (the contract must have a verifier for it).
+    #[arg(long, env = "TERN_CAPACITY")]
+    pub capacity: Option<usize>,
+    /// Seconds between a pending transaction and its block, at most.
+    #[arg(long, env = "TERN_BLOCK_TIME")]
+    pub block_time: Option<f64>,
+    /// In-process prover workers (0 to rely on remote workers).
+    #[arg(long, env = "TERN_PROVERS")]
+    pub provers: Option<usize>,
+    /// The directory with the proving keys (`tern prover setup`).
+    #[arg(long, env = "TERN_KEYS")]
+    pub keys: Option<PathBuf>,
+    /// L1 blocks the watcher stays behind the head (default 0 on a dev chain, 12 elsewhere).
+    #[arg(long, env = "TERN_CONFIRMATIONS")]
+    pub confirmations: Option<u64>,
+    /// The L1 block that deployed the contract (where the watcher starts).
+    #[arg(long, env = "TERN_DEPLOY_BLOCK")]
+    pub deploy_block: Option<u64>,
+    /// The operator's fee account id.
+    #[arg(long, env = "TERN_FEE_ACCOUNT")]
+    pub fee_account: Option<u32>,
+    /// Where the node's JSON-RPC endpoint listens.
+    #[arg(long, env = "TERN_RPC_ADDR")]
+    pub rpc_addr: Option<SocketAddr>,
+    /// Where Prometheus metrics are served (`/metrics`).
+    #[arg(long, env = "TERN_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// L1 blocks an L1 transaction may wait before it is resent with a higher fee.
+    #[arg(long, env = "TERN_RESEND_AFTER_BLOCKS")]
+    pub resend_after_blocks: Option<u64>,
+    /// The highest `maxFeePerGas` the sender offers, in gwei.
+    #[arg(long, env = "TERN_MAX_FEE_GWEI")]
+    pub max_fee_gwei: Option<u64>,
+}
+
+/// A resolved configuration.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Ethereum JSON-RPC endpoint.
+    pub l1_rpc: String,
+    /// The rollup contract.
+    pub contract: Address,
+    /// The operator's key (hex).
+    pub operator_key: String,
+    /// The database URL.
+    pub database_url: String,
+    /// Block capacity.
+    pub capacity: usize,
+    /// Block time.
+    pub block_time: Duration,
+    /// In-process provers.
+    pub provers: usize,
+    /// Key directory.
+    pub keys: Option<PathBuf>,
+    /// Watcher confirmations (`None`: by chain).
+    pub confirmations: Option<u64>,
+    /// Deployment block.
+    pub deploy_block: u64,
+    /// Fee account.
+    pub fee_account: u32,
+    /// JSON-RPC address.
+    pub rpc_addr: SocketAddr,
+    /// Metrics address.
+    pub metrics_addr: SocketAddr,
+    /// Mempool limits.
+    pub limits: MempoolLimits,
+    /// The sender.
+    pub sender: SenderConfig,
+    /// The watcher (confirmations resolved at start-up).
+    pub watcher: WatcherConfig,
+}
+
+fn missing(flag: &str, env: &str) -> NodeError {
+    NodeError::Config(format!("--{flag} is required (or {env}, or `{flag} = …` in --config)"))
+}
+
+impl NodeOptions {
+    /// `self` where set, else `other`.
+    pub fn or(self, other: NodeOptions) -> NodeOptions {
+        NodeOptions {
+            config: self.config.or(other.config),
+            l1_rpc: self.l1_rpc.or(other.l1_rpc),
+            contract: self.contract.or(other.contract),
+            operator_key: self.operator_key.or(other.operator_key),
+            data_dir: self.data_dir.or(other.data_dir),
+            database_url: self.database_url.or(other.database_url),
+            capacity: self.capacity.or(other.capacity),
+            block_time: self.block_time.or(other.block_time),
+            provers: self.provers.or(other.provers),
+            keys: self.keys.or(other.keys),
+            confirmations: self.confirmations.or(other.confirmations),
+            deploy_block: self.deploy_block.or(other.deploy_block),
+            fee_account: self.fee_account.or(other.fee_account),
+            rpc_addr: self.rpc_addr.or(other.rpc_addr),
+            metrics_addr: self.metrics_addr.or(other.metrics_addr),
+            resend_after_blocks: self.resend_after_blocks.or(other.resend_after_blocks),
+            max_fee_gwei: self.max_fee_gwei.or(other.max_fee_gwei),
+        }
+    }
+
+    /// Adds what `--config` names, under what flags and the environment gave.
+    pub fn with_file(self) -> Result<NodeOptions, NodeError> {
+        let Some(path) = self.config.clone() else { return Ok(self) };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| NodeError::Config(format!("reading {}: {e}", path.display())))?;
+        let file: NodeOptions = toml::from_str(&text)
+            .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))?;
+        Ok(self.or(file))
+    }
+
+    /// Checks and fills in defaults.
+    pub fn resolve(self) -> Result<NodeConfig, NodeError> {
+        let block_time = self.block_time.unwrap_or(1.0);
+        if !(0.05..=3600.0).contains(&block_time) {
+            return Err(NodeError::Config(format!(
+                "--block-time {block_time} is out of range; use 0.05 to 3600 seconds"
+            )));
+        }
+        let capacity = self.capacity.unwrap_or(8);
+        if !(1..=120).contains(&capacity) {
+            return Err(NodeError::Config(format!("--capacity {capacity}: use 1 to 120 chunks")));
+        }
+        let provers = self.provers.unwrap_or(1);
+        if provers > 0 && self.keys.is_none() {
+            return Err(NodeError::Config(
+                "--keys DIR is required with in-process provers (or pass --provers 0)".into(),
+            ));
+        }
+        let database_url = match (self.database_url, self.data_dir) {
+            (Some(url), _) => url,
+            (None, dir) => {
+                let dir = dir.unwrap_or_else(|| PathBuf::from("tern-data"));
+                format!("sqlite://{}", dir.join("tern.db").display())
+            }
+        };
+        let mut sender = SenderConfig::default();
+        if let Some(n) = self.resend_after_blocks {
+            sender.resend_after_blocks = n.max(1);
+        }
+        if let Some(gwei) = self.max_fee_gwei {
+            sender.max_fee_cap = u128::from(gwei) * 1_000_000_000;
+        }
+        Ok(NodeConfig {
+            l1_rpc: self.l1_rpc.ok_or_else(|| missing("l1-rpc", "TERN_L1_RPC"))?,
+            contract: self.contract.ok_or_else(|| missing("contract", "TERN_CONTRACT"))?,
+            operator_key: self
+                .operator_key
+                .ok_or_else(|| missing("operator-key", "TERN_OPERATOR_KEY"))?,
+            database_url,
+            capacity,
+            block_time: Duration::from_secs_f64(block_time),
+            provers,
+            keys: self.keys,
+            confirmations: self.confirmations,
+            deploy_block: self.deploy_block.unwrap_or(0),
+            fee_account: self.fee_account.unwrap_or(0),
+            rpc_addr: self.rpc_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3030))),
+            metrics_addr: self.metrics_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 9898))),
+            limits: MempoolLimits::default(),
+            sender,
+            watcher: WatcherConfig::default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_and_defaults_fill_the_rest() {
+        let file: NodeOptions = toml::from_str(
+            "l1-rpc = \"http://file\"\ncontract = \"0x00000000000000000000000000000000000000c0\"\n\
+             operator-key = \"0x01\"\nprovers = 0\ncapacity = 4\n",
+        )
+        .expect("toml");
+        let flags = NodeOptions { l1_rpc: Some("http://flag".into()), ..Default::default() };
+        let config = flags.or(file).resolve().expect("resolves");
+        assert_eq!(config.l1_rpc, "http://flag");
+        assert_eq!(config.capacity, 4);
+        assert_eq!(config.block_time, Duration::from_secs(1));
+        assert!(config.database_url.ends_with("tern-data/tern.db"));
+    }
+
+    #[test]
+    fn bad_configuration_is_a_clear_error() {
+        let err = NodeOptions::default().resolve().map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("--keys"), "{err}");
+        let no_rpc = NodeOptions { provers: Some(0), ..Default::default() };
+        let err = no_rpc.resolve().map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("--l1-rpc"), "{err}");
+        let unknown = toml::from_str::<NodeOptions>("l1_rpcc = 1");
+        assert!(unknown.is_err());
+        let slow = NodeOptions { block_time: Some(0.0), provers: Some(0), ..Default::default() };
+        assert!(slow.resolve().is_err());
+    }
+}

@@ -120,8 +120,7 @@ impl<S: Storage> NodeCore<S> {
         match seq.seal(&priority, unix_now())? {
             SealOutcome::Idle => Ok(None),
             SealOutcome::OnlyFailures(failed) => {
-                let items: Vec<_> = failed.iter().map(|f| (f.seq, f.txs.clone())).collect();
-                self.store.fail_mempool_items(number, &items).await?;
+                self.store.fail_mempool_items(number, &failed).await?;
                 let seqs: Vec<u64> = failed.iter().map(|f| f.seq).collect();
                 seq.drop_failed(&seqs);
                 self.metrics.set_queue(seq.queue_len());

@@ -14,6 +14,7 @@ use tern_state::state::StateCheckpoint;
 use tern_state::{
     build_block, BlockError, BlockParams, BuiltBlock, ChainConfig, NoFacts, State, TxError, TxItem,
 };
+pub use tern_storage::FailedItem;
 use tern_storage::{SealedBlock, StoredPriorityOp};
 use tern_types::{AccountId, Op, SignedTx, TokenId};
 
@@ -119,15 +120,6 @@ pub struct Sealing {
     /// What storage writes.
     pub sealed: SealedBlock,
     built: BuiltBlock,
-}
-
-/// A queued item that a block rejected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FailedItem {
-    /// Its `seq`.
-    pub seq: u64,
-    /// Each of its transactions' hash, with the reason.
-    pub txs: Vec<([u8; 32], String)>,
 }
 
 /// What sealing produced.

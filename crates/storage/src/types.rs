@@ -109,6 +109,15 @@ pub struct TxReceipt {
     pub received_at: u64,
 }
 
+/// A queued item that failed when a block was being sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedItem {
+    /// Its `seq`.
+    pub seq: u64,
+    /// Each of its transactions' hash, with the reason.
+    pub txs: Vec<([u8; 32], String)>,
+}
+
 /// The mempool's persistent part.
 pub trait MempoolStore: Send + Sync {
     /// Persists an accepted item and returns its `seq`. A hash already known (queued, included
@@ -133,7 +142,7 @@ pub trait MempoolStore: Send + Sync {
     fn fail_mempool_items(
         &self,
         block: u64,
-        items: &[(u64, Vec<([u8; 32], String)>)],
+        items: &[FailedItem],
     ) -> impl Future<Output = StorageResult<()>> + Send;
     /// The wire encodings of the mempool transactions block `number` included, in operation
     /// order (what the witness needs besides the block).

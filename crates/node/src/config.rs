@@ -219,10 +219,10 @@ mod tests {
 
     #[test]
     fn bad_configuration_is_a_clear_error() {
-        let err = NodeOptions::default().resolve().map(|_| ()).unwrap_err().to_string();
+        let err = NodeOptions::default().resolve().map(|_| ()).expect_err("refused").to_string();
         assert!(err.contains("--keys"), "{err}");
         let no_rpc = NodeOptions { provers: Some(0), ..Default::default() };
-        let err = no_rpc.resolve().map(|_| ()).unwrap_err().to_string();
+        let err = no_rpc.resolve().map(|_| ()).expect_err("refused").to_string();
         assert!(err.contains("--l1-rpc"), "{err}");
         let unknown = toml::from_str::<NodeOptions>("l1_rpcc = 1");
         assert!(unknown.is_err());

@@ -371,6 +371,49 @@ impl State {
         }
     }
 
+    /// Rebuilds a state from its contents (what the node's database stores): accounts in id
+    /// order, NFTs, `next_nft_id` and the listed tokens (ETH is always listed). Every tree is
+    /// recomputed, so the root is that of the state these parts were taken from. Fails on an
+    /// invalid token or NFT id, an NFT at or above `next_nft_id`, or an account without an
+    /// address, instead of panicking.
+    pub fn from_parts(
+        accounts: Vec<Account>,
+        nfts: Vec<(NftId, Nft)>,
+        next_nft_id: u32,
+        tokens: Vec<TokenId>,
+    ) -> Result<State, TxError> {
+        let mut state = State::new();
+        for token in tokens {
+            state.list_token(token)?;
+        }
+        if next_nft_id > MAX_NFTS {
+            return Err(TxError::NftTreeFull);
+        }
+        for account in accounts {
+            let id = state.create_account(account.address)?;
+            for (&token, &amount) in &account.balances {
+                if !token.is_valid() {
+                    return Err(TxError::UnknownToken(token));
+                }
+                state.set_balance(id, token, amount);
+            }
+            state.update_meta(id, |a| {
+                a.nonce = account.nonce;
+                a.nfts_minted = account.nfts_minted;
+                a.pubkey_hash = account.pubkey_hash;
+            })?;
+        }
+        for (id, nft) in nfts {
+            if id.0 >= next_nft_id {
+                return Err(TxError::NftNotFound(id));
+            }
+            state.put_nft(id, Some(nft));
+        }
+        state.next_nft_id = next_nft_id;
+        state.commit();
+        Ok(state)
+    }
+
     /// Lists `token` (from the L1 contract's governance events).
     pub fn list_token(&mut self, token: TokenId) -> Result<(), TxError> {
         if !token.is_valid() {
@@ -530,5 +573,40 @@ mod tests {
         assert_eq!(state.account_id_by_address(&address), Some(first));
         assert_eq!(state.next_account_id(), 1);
         assert_eq!(state.root(), state.root_from_scratch().expect("root"));
+    }
+
+    #[test]
+    fn from_parts_rebuilds_the_same_root() {
+        let blocks = crate::demo::blocks().expect("demo");
+        for built in &blocks {
+            let mut original = built.state.clone();
+            let accounts = original.accounts().map(|(_, a)| a.clone()).collect();
+            let nfts = original.nfts().map(|(id, n)| (*id, n.clone())).collect();
+            let tokens = original.tokens.iter().copied().collect();
+            let mut rebuilt =
+                State::from_parts(accounts, nfts, original.next_nft_id(), tokens).expect("parts");
+            assert_eq!(rebuilt.root(), original.root());
+            assert_eq!(rebuilt.root(), built.block.header.new_root);
+        }
+    }
+
+    #[test]
+    fn from_parts_refuses_bad_ids() {
+        let nft = Nft {
+            owner: AccountId(0),
+            info: tern_types::op::NftInfo {
+                creator_id: AccountId(0),
+                creator_address: Address::new([1; 20]),
+                serial: 0,
+                content_hash: [2; 32],
+            },
+        };
+        let account = Account::new(Address::new([1; 20]));
+        let nfts = vec![(NftId(3), nft)];
+        assert!(State::from_parts(vec![account.clone()], nfts, 3, vec![]).is_err());
+        let mut bad = account;
+        bad.balances.insert(TokenId(u16::MAX), 1);
+        assert!(State::from_parts(vec![bad], vec![], 0, vec![]).is_err());
+        assert!(State::from_parts(vec![Account::default()], vec![], 0, vec![]).is_err());
     }
 }

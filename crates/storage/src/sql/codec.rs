@@ -290,7 +290,7 @@ mod tests {
         ];
         let bytes = encode_auths(&auths);
         assert_eq!(bytes.len(), 1 + 65 + 1 + 1 + 65);
-        assert_eq!(decode_auths("blocks", &bytes).unwrap(), auths);
+        assert_eq!(decode_auths("blocks", &bytes).expect("decodes"), auths);
         assert!(decode_auths("blocks", &bytes[..10]).is_err());
         assert!(decode_auths("blocks", &[3]).is_err());
     }

@@ -158,9 +158,8 @@ async fn load_sequencer<S: Storage>(
         None if last == 0 => (genesis_root, 0),
         None => return Err(NodeError::Corrupt(format!("block {last} is missing"))),
     };
-    let nfts = snapshot.nfts.into_iter();
     let mut state =
-        State::from_parts(snapshot.accounts, nfts, snapshot.next_nft_id, snapshot.tokens)
+        State::from_parts(snapshot.accounts, snapshot.nfts, snapshot.next_nft_id, snapshot.tokens)
             .map_err(|e| NodeError::Corrupt(format!("stored state: {e}")))?;
     if state.root() != expected {
         return Err(NodeError::Corrupt(format!(

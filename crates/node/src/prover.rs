@@ -91,9 +91,8 @@ impl<S> StoreJobs<S> {
 pub async fn pre_state<S: Storage>(store: &S, block: &Block) -> Result<State, NodeError> {
     let number = block.header.number;
     let snapshot = store.state_at(Some(number - 1)).await?;
-    let nfts = snapshot.nfts.into_iter();
     let mut state =
-        State::from_parts(snapshot.accounts, nfts, snapshot.next_nft_id, snapshot.tokens)
+        State::from_parts(snapshot.accounts, snapshot.nfts, snapshot.next_nft_id, snapshot.tokens)
             .map_err(|e| NodeError::Corrupt(format!("state before block {number}: {e}")))?;
     if state.root() != block.header.old_root {
         return Err(NodeError::Corrupt(format!(

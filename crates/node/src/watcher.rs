@@ -130,9 +130,11 @@ fn watched_range(events: &[L1Event], cursor: (u64, [u8; 32])) -> WatchedRange {
                 l1_tx: event.tx_hash.map(|h| h.0).unwrap_or_default(),
                 processed_in: None,
             }),
-            L1EventKind::TokenAdded { token, address } => {
-                range.tokens.push(TokenInfo { id: *token, address: *address })
-            }
+            L1EventKind::TokenAdded { token, address } => range.tokens.push(TokenInfo {
+                id: *token,
+                address: *address,
+                l1_block: event.block_number,
+            }),
             _ => {}
         }
     }

@@ -129,48 +129,6 @@ impl State {
         }
     }
 
-    /// Rebuilds a state from its contents (what storage keeps): accounts in id order, NFTs,
-    /// the NFT counter and the listed tokens. The trees are recomputed, so the root is the
-    /// one the contents give; a caller that knows the expected root compares it.
-    pub fn from_parts(
-        accounts: impl IntoIterator<Item = Account>,
-        nfts: impl IntoIterator<Item = (NftId, Nft)>,
-        next_nft_id: u32,
-        tokens: impl IntoIterator<Item = TokenId>,
-    ) -> Result<Self, TxError> {
-        let mut state = Self::new();
-        for token in tokens {
-            state.list_token(token)?;
-        }
-        for account in accounts {
-            let id = state.create_account(account.address)?;
-            for (token, amount) in &account.balances {
-                if !token.is_valid() {
-                    return Err(TxError::UnknownToken(*token));
-                }
-                state.set_balance(id, *token, *amount);
-            }
-            state.update_meta(id, |a| {
-                a.nonce = account.nonce;
-                a.nfts_minted = account.nfts_minted;
-                a.pubkey_hash = account.pubkey_hash;
-            })?;
-        }
-        for (id, nft) in nfts {
-            if id.0 >= MAX_NFTS {
-                return Err(TxError::NftTreeFull);
-            }
-            state.put_nft(id, Some(nft));
-        }
-        if next_nft_id > MAX_NFTS {
-            return Err(TxError::NftTreeFull);
-        }
-        state.next_nft_id = next_nft_id;
-        state.commit();
-        let _ = state.take_diff();
-        Ok(state)
-    }
-
     // ---- reads ----
 
     /// The account with `id`, if it exists.
@@ -451,6 +409,50 @@ impl State {
         }
     }
 
+    /// Rebuilds a state from its contents (what the node's database stores): accounts in id
+    /// order, NFTs, `next_nft_id` and the listed tokens (ETH is always listed). Every tree is
+    /// recomputed, so the root is that of the state these parts were taken from. Fails on an
+    /// invalid token or NFT id, an NFT at or above `next_nft_id`, or an account without an
+    /// address, instead of panicking.
+    pub fn from_parts(
+        accounts: Vec<Account>,
+        nfts: Vec<(NftId, Nft)>,
+        next_nft_id: u32,
+        tokens: Vec<TokenId>,
+    ) -> Result<State, TxError> {
+        let mut state = State::new();
+        for token in tokens {
+            state.list_token(token)?;
+        }
+        if next_nft_id > MAX_NFTS {
+            return Err(TxError::NftTreeFull);
+        }
+        for account in accounts {
+            let id = state.create_account(account.address)?;
+            for (&token, &amount) in &account.balances {
+                if !token.is_valid() {
+                    return Err(TxError::UnknownToken(token));
+                }
+                state.set_balance(id, token, amount);
+            }
+            state.update_meta(id, |a| {
+                a.nonce = account.nonce;
+                a.nfts_minted = account.nfts_minted;
+                a.pubkey_hash = account.pubkey_hash;
+            })?;
+        }
+        for (id, nft) in nfts {
+            if id.0 >= next_nft_id {
+                return Err(TxError::NftNotFound(id));
+            }
+            state.put_nft(id, Some(nft));
+        }
+        state.next_nft_id = next_nft_id;
+        state.commit();
+        let _ = state.take_diff();
+        Ok(state)
+    }
+
     /// Lists `token` (from the L1 contract's governance events).
     pub fn list_token(&mut self, token: TokenId) -> Result<(), TxError> {
         if !token.is_valid() {
@@ -577,34 +579,6 @@ mod tests {
     use tern_primitives::eddsa::PrivateKey;
 
     #[test]
-    fn a_state_rebuilt_from_its_parts_has_its_root() {
-        let mut state = State::new();
-        state.list_token(TokenId(3)).expect("list");
-        let a = state.create_account(Address::new([1; 20])).expect("create");
-        let b = state.create_account(Address::new([2; 20])).expect("create");
-        state.set_balance(a, ETH, 5);
-        state.set_balance(b, TokenId(3), 7);
-        state.update_meta(b, |acc| acc.nonce = 9).expect("meta");
-        let nft_id = state.allocate_nft_id().expect("nft id");
-        let info = tern_types::op::NftInfo {
-            creator_id: a,
-            creator_address: Address::new([1; 20]),
-            serial: 0,
-            content_hash: [4; 32],
-        };
-        state.put_nft(nft_id, Some(Nft { owner: b, info }));
-        let rebuilt = State::from_parts(
-            state.accounts().map(|(_, acc)| acc.clone()),
-            state.nfts().map(|(id, n)| (*id, n.clone())),
-            state.next_nft_id(),
-            [TokenId(3)],
-        );
-        let mut rebuilt = rebuilt.expect("rebuild");
-        assert_eq!(rebuilt.root(), state.root());
-        assert!(rebuilt.is_listed(TokenId(3)));
-    }
-
-    #[test]
     fn key_memo_returns_the_real_hash() {
         let mut state = State::new();
         let (a, b) =
@@ -638,5 +612,40 @@ mod tests {
         assert_eq!(state.account_id_by_address(&address), Some(first));
         assert_eq!(state.next_account_id(), 1);
         assert_eq!(state.root(), state.root_from_scratch().expect("root"));
+    }
+
+    #[test]
+    fn from_parts_rebuilds_the_same_root() {
+        let blocks = crate::demo::blocks().expect("demo");
+        for built in &blocks {
+            let mut original = built.state.clone();
+            let accounts = original.accounts().map(|(_, a)| a.clone()).collect();
+            let nfts = original.nfts().map(|(id, n)| (*id, n.clone())).collect();
+            let tokens = original.tokens.iter().copied().collect();
+            let mut rebuilt =
+                State::from_parts(accounts, nfts, original.next_nft_id(), tokens).expect("parts");
+            assert_eq!(rebuilt.root(), original.root());
+            assert_eq!(rebuilt.root(), built.block.header.new_root);
+        }
+    }
+
+    #[test]
+    fn from_parts_refuses_bad_ids() {
+        let nft = Nft {
+            owner: AccountId(0),
+            info: tern_types::op::NftInfo {
+                creator_id: AccountId(0),
+                creator_address: Address::new([1; 20]),
+                serial: 0,
+                content_hash: [2; 32],
+            },
+        };
+        let account = Account::new(Address::new([1; 20]));
+        let nfts = vec![(NftId(3), nft)];
+        assert!(State::from_parts(vec![account.clone()], nfts, 3, vec![]).is_err());
+        let mut bad = account;
+        bad.balances.insert(TokenId(u16::MAX), 1);
+        assert!(State::from_parts(vec![bad], vec![], 0, vec![]).is_err());
+        assert!(State::from_parts(vec![Account::default()], vec![], 0, vec![]).is_err());
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! The one implementation, [`SqlStore`], uses sqlx over SQLite (the default: one file,
 //! `tern.db`, in WAL mode) or PostgreSQL (`postgres://…`), chosen by the URL, with one set of
-//! migrations run at start-up. Amounts, hashes and encoded values are stored as TEXT or BLOB so
-//! the same SQL runs on both.
+//! migrations run at start-up. Amounts are stored as decimal TEXT and hashes and encoded
+//! values as BLOB (BYTEA) so the same SQL runs on both. `docs/spec/storage.md` describes the
+//! schema, the encodings and what is written atomically.
 //!
 //! Groups:
 //! - [`MetaStore`]: which chain and contract the database belongs to.
@@ -18,6 +19,8 @@
 //! - [`WatcherStore`]: the L1 watcher's cursor and recent L1 block hashes (reorg detection),
 //!   and listed tokens.
 
+mod sql;
 mod types;
 
+pub use sql::{Backend, SqlStore};
 pub use types::*;

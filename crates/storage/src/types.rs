@@ -474,6 +474,9 @@ pub struct TokenInfo {
     pub id: TokenId,
     /// Its ERC-20 contract (zero for ETH).
     pub address: Address,
+    /// The L1 block whose event listed it ([`WatcherStore::rewind_l1`] forgets tokens listed
+    /// above the block it rewinds to).
+    pub l1_block: u64,
 }
 
 /// What the watcher saw in one range of L1 blocks, written with the new cursor in one

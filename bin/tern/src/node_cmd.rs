@@ -1,0 +1,69 @@
+//! `tern node`: resolves the configuration and runs the node until SIGINT or SIGTERM.
+
+use anyhow::{Context, Result};
+use std::process::ExitCode;
+use tern_node::config::NodeOptions;
+use tokio::sync::watch;
+
+/// Runs the node.
+pub(crate) fn run(options: NodeOptions) -> Result<ExitCode> {
+    init_logs();
+    let config = options.with_file()?.resolve()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let (stop, shutdown) = watch::channel(false);
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down");
+            let _ = stop.send(true);
+        });
+        tern_node::launch::launch(config, shutdown).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Log lines on stderr: Tern's crates at `INFO` (or what `TERN_LOG` names: `debug`, `warn`, …).
+fn init_logs() {
+    use std::io::IsTerminal;
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let level = std::env::var("TERN_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    let filter = Targets::new()
+        .with_target("tern", level)
+        .with_target("tern_node", level)
+        .with_target("tern_storage", level)
+        .with_target("tern_l1", level);
+    let _ = tracing_subscriber::registry().with(fmt).with(filter).try_init();
+}

@@ -1,0 +1,110 @@
+//! `tern node`: from a resolved configuration to a running node, with every start-up check
+//! a clear error (an unreachable L1, no contract, a key that is not a validator, a database of
+//! another chain, missing proving keys, a port in use).
+
+use crate::config::NodeConfig;
+use crate::error::NodeError;
+use crate::http::router;
+use crate::metrics::Metrics;
+use crate::node::{run, NodeSettings, Shutdown};
+use crate::prover::WorkerConfig;
+use crate::rpc_port::RpcPort;
+use crate::sequencer::SequencerConfig;
+use crate::watcher::WatcherConfig;
+use crate::l1::L1Port;
+use std::sync::Arc;
+use std::time::Duration;
+use tern_state::ChainConfig;
+use tern_storage::SqlStore;
+use tern_types::AccountId;
+use tokio::net::TcpListener;
+
+/// Anvil's and Hardhat's chain id: a dev chain, where the watcher needs no confirmations.
+pub const DEV_CHAIN_ID: u64 = 31337;
+
+async fn listen(addr: std::net::SocketAddr, what: &str) -> Result<TcpListener, NodeError> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        NodeError::Config(format!("cannot listen for {what} on {addr}: {e}; pick another address"))
+    })
+}
+
+async fn open_store(url: &str) -> Result<SqlStore, NodeError> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                NodeError::Config(format!("cannot create the data directory {}: {e}", dir.display()))
+            })?;
+        }
+    }
+    Ok(SqlStore::connect(url).await?)
+}
+
+async fn load_keys(config: &NodeConfig) -> Result<Option<Arc<tern_prover::Keys>>, NodeError> {
+    if config.provers == 0 {
+        return Ok(None);
+    }
+    let Some(dir) = config.keys.clone() else {
+        return Err(NodeError::Config("--keys DIR is required with in-process provers".into()));
+    };
+    let capacity = config.capacity;
+    let keys = tokio::task::spawn_blocking(move || tern_prover::read_keys(&dir, capacity, true))
+        .await
+        .map_err(|e| NodeError::Prover(e.to_string()))?
+        .map_err(|e| {
+            NodeError::Config(format!(
+                "proving keys for capacity {capacity}: {e}; make them with `tern prover setup \
+                 --capacity {capacity}`"
+            ))
+        })?;
+    Ok(Some(Arc::new(keys)))
+}
+
+/// Starts the node and runs it until `shutdown`.
+pub async fn launch(config: NodeConfig, shutdown: Shutdown) -> Result<(), NodeError> {
+    let l1 = RpcPort::connect(&config.l1_rpc, &config.operator_key, config.contract).await?;
+    let chain_id = l1.chain_id().await?;
+    let store = open_store(&config.database_url).await?;
+    let keys = load_keys(&config).await?;
+    let rpc = listen(config.rpc_addr, "JSON-RPC").await?;
+    let metrics_listener = listen(config.metrics_addr, "metrics").await?;
+    let confirmations = config
+        .confirmations
+        .unwrap_or(if chain_id == DEV_CHAIN_ID { 0 } else { 12 });
+    let settings = NodeSettings {
+        sequencer: SequencerConfig {
+            chain: ChainConfig { chain_id, contract: config.contract },
+            capacity: config.capacity,
+            fee_account: AccountId(config.fee_account),
+            limits: config.limits,
+        },
+        block_time: config.block_time,
+        provers: config.provers,
+        worker: WorkerConfig::default(),
+        watcher: WatcherConfig { confirmations, ..config.watcher },
+        sender: config.sender,
+        deploy_block: config.deploy_block,
+        poll: Duration::from_millis(if chain_id == DEV_CHAIN_ID { 250 } else { 2_000 }),
+    };
+    let metrics = Metrics::new().map_err(|e| NodeError::Config(format!("metrics: {e}")))?;
+    let (rpc_addr, metrics_addr) = (config.rpc_addr, config.metrics_addr);
+    let server_shutdown = shutdown.clone();
+    run(store, Arc::new(l1), settings, keys, metrics, shutdown, move |core| {
+        let app = router(core);
+        for (listener, what, addr) in [(rpc, "JSON-RPC", rpc_addr), (metrics_listener, "metrics", metrics_addr)] {
+            let app = app.clone();
+            let mut stop = server_shutdown.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop.changed().await;
+                    })
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!("{what} server on {addr}: {e}");
+                }
+            });
+            tracing::info!("{what} listening on {addr}");
+        }
+    })
+    .await
+}

@@ -236,7 +236,8 @@ pub trait BlockStore: Send + Sync {
     /// The last sealed block's number (0 before any).
     fn last_block_number(&self) -> impl Future<Output = StorageResult<u64>> + Send;
     /// A block by number.
-    fn block(&self, number: u64) -> impl Future<Output = StorageResult<Option<StoredBlock>>> + Send;
+    fn block(&self, number: u64)
+        -> impl Future<Output = StorageResult<Option<StoredBlock>>> + Send;
     /// The last block at `stage` or beyond (0 if none).
     fn last_block_at(&self, stage: L1Stage) -> impl Future<Output = StorageResult<u64>> + Send;
     /// Records that blocks `first..=last` reached `stage` by `l1_tx`; idempotent, and never
@@ -439,10 +440,7 @@ pub trait L1TxStore: Send + Sync {
         attempt: &L1Attempt,
     ) -> impl Future<Output = StorageResult<()>> + Send;
     /// Marks an attempt as accepted by an L1 node.
-    fn mark_l1_broadcast(
-        &self,
-        hash: &[u8; 32],
-    ) -> impl Future<Output = StorageResult<()>> + Send;
+    fn mark_l1_broadcast(&self, hash: &[u8; 32]) -> impl Future<Output = StorageResult<()>> + Send;
     /// Sets an operation's final status.
     fn set_l1_op_status(
         &self,

@@ -2,6 +2,7 @@
 
 mod bench_gas;
 mod circuit_cmd;
+mod deploy_cmd;
 mod progress_bar;
 mod prover_cmd;
 
@@ -41,6 +42,9 @@ enum Command {
     /// Groth16 keys, proofs and the prover benchmark.
     #[command(subcommand)]
     Prover(prover_cmd::ProverCommand),
+    /// Deploy the rollup (verifiers, rollup, NFT factory) to an L1 over JSON-RPC and list
+    /// ERC-20 tokens; prints the addresses (one JSON object with `--json`).
+    Deploy(deploy_cmd::DeployArgs),
     /// Benchmarks of the L1 side (gas).
     #[command(subcommand)]
     Bench(bench_gas::BenchCommand),
@@ -188,6 +192,7 @@ fn run() -> Result<ExitCode> {
         Command::Circuit(cmd) => circuit_cmd::run(cmd),
         Command::Prover(cmd) => prover_cmd::run(cmd),
         Command::Bench(cmd) => bench_gas::run(cmd),
+        Command::Deploy(args) => deploy_cmd::run(args),
     }
 }
 

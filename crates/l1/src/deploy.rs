@@ -24,7 +24,7 @@ pub struct ListedToken {
 pub struct DeployReport {
     /// The chain the rollup lives on.
     pub chain_id: u64,
-    /// The configuration deployed (its genesis root, validators, …).
+    /// The genesis state root the rollup was deployed with.
     pub genesis_root: tern_primitives::Fr,
     /// Where everything landed.
     pub deployment: Deployment,

@@ -306,7 +306,8 @@ async fn flow<H: Harness>(h: &H) -> Result<()> {
     println!("commitProveExecute (capacity {CAPACITY}) gas: {}", landed.gas_used);
     assert!(landed.events.iter().any(|e| e.kind == L1EventKind::BlockProven { number: 1 }));
     assert_eq!(gov.rollup_progress().await?, progress(1));
-    let served = PriorityQueueState { first_id: 2, open: 0, committed: 0 };
+    // Both deposits are served; the full exit requested for block 3 waits.
+    let served = PriorityQueueState { first_id: 2, open: 1, committed: 0 };
     assert_eq!(a.priority_queue_state().await?, served);
     let replay = gov.commit_blocks(&genesis_info, std::slice::from_ref(&b1)).await;
     let e = replay.expect_err("block 1 again");

@@ -1,4 +1,4 @@
-//! `tern bench gas`: parses the arguments and runs `tern_l1::gas`, printing its stages to
+//! `tern bench gas`: parses the arguments and runs `tern_bench::gas`, printing its stages to
 //! stderr and the figures to stdout (a table, or one JSON object with `--json`).
 
 use anyhow::Result;
@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
-use tern_l1::gas::{self, GasBenchOptions, LARGEST_CAPACITY};
+use tern_bench::gas::{self, GasBenchOptions, LARGEST_CAPACITY};
 
 /// `tern bench …`.
 #[derive(Subcommand)]

@@ -11,7 +11,7 @@ const DEFAULT_CAPACITY: usize = 8;
 
 /// The largest capacity measured: the largest production capacity (`docs/spec/circuit.md`).
 /// Past it the count is of a circuit no Tern deployment has, at gigabytes of memory.
-const MAX_CAPACITY: usize = tern_l1::gas::LARGEST_CAPACITY;
+const MAX_CAPACITY: usize = tern_bench::gas::LARGEST_CAPACITY;
 
 #[derive(Subcommand)]
 pub(crate) enum CircuitCommand {

@@ -2,6 +2,8 @@
 
 mod bench_gas;
 mod circuit_cmd;
+mod deploy_cmd;
+mod node_cmd;
 mod progress_bar;
 mod prover_cmd;
 
@@ -41,6 +43,12 @@ enum Command {
     /// Groth16 keys, proofs and the prover benchmark.
     #[command(subcommand)]
     Prover(prover_cmd::ProverCommand),
+    /// Deploy the rollup (verifiers, rollup, NFT factory) to an L1 over JSON-RPC and list
+    /// ERC-20 tokens; prints the addresses (one JSON object with `--json`).
+    Deploy(deploy_cmd::DeployArgs),
+    /// Run the node: take transactions, seal blocks, prove them and drive the contract on L1.
+    /// Options come from flags, `TERN_*` environment variables or `--config FILE` (TOML).
+    Node(tern_node::config::NodeOptions),
     /// Benchmarks of the L1 side (gas).
     #[command(subcommand)]
     Bench(bench_gas::BenchCommand),
@@ -188,6 +196,8 @@ fn run() -> Result<ExitCode> {
         Command::Circuit(cmd) => circuit_cmd::run(cmd),
         Command::Prover(cmd) => prover_cmd::run(cmd),
         Command::Bench(cmd) => bench_gas::run(cmd),
+        Command::Deploy(args) => deploy_cmd::run(args),
+        Command::Node(options) => node_cmd::run(options),
     }
 }
 

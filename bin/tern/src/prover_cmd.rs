@@ -1,5 +1,6 @@
-//! `tern prover …`: the INSECURE dev setup, proving a sample block, verifying a proof file,
-//! and the prover benchmark. The work is `tern_prover`'s; this file parses, logs and prints.
+//! `tern prover …`: the INSECURE dev setups (block and exit circuits), proving a sample block,
+//! verifying a proof file, and the prover benchmark. The work is `tern_prover`'s and
+//! `tern_bench`'s; this file parses, logs and prints.
 
 use crate::progress_bar::ProofBar;
 use anyhow::{anyhow, Context, Result};
@@ -9,11 +10,12 @@ use rand_chacha::ChaCha20Rng;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+use tern_bench::prover::{self as bench, BenchOptions, BenchReport, Measured, Phase};
+use tern_bench::sample::sample_block;
 use tern_circuit::block::BlockCircuit;
 use tern_circuit::witness::generate_witness;
-use tern_prover::bench::{self, BenchOptions, BenchReport, Measured, Phase};
+use tern_prover::exit::{dev_exit_setup, write_exit_keys, NftExit, TokenExit};
 use tern_prover::proof_file::{ProofFile, Verdict};
-use tern_prover::sample::sample_block;
 use tern_prover::staged::{prove_staged, ConstraintMatrices};
 use tern_prover::{dev_key_stem, dev_setup, read_keys, read_verifying_key, verify, write_keys};
 use tracing::{info, warn};
@@ -30,6 +32,16 @@ pub(crate) enum ProverCommand {
         #[arg(long)]
         out: PathBuf,
         /// Seed of the toxic waste: whoever knows it can forge proofs.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// INSECURE deterministic Groth16 setup of the two exit circuits (exodus mode); writes
+    /// tern-dev-INSECURE-exit.{pk,vk,sha256} and tern-dev-INSECURE-exit-nft.{pk,vk,sha256}.
+    SetupExit {
+        /// Directory for the key files (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the toxic waste: whoever knows it can forge exit proofs.
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
@@ -102,6 +114,7 @@ pub(crate) fn run(cmd: ProverCommand) -> Result<ExitCode> {
     init_logging();
     match cmd {
         ProverCommand::Setup { capacity, out, seed } => setup(capacity, out, seed),
+        ProverCommand::SetupExit { out, seed } => setup_exit(out, seed),
         ProverCommand::Prove { keys, capacity, out, seed } => prove(keys, capacity, out, seed),
         ProverCommand::Verify { keys, proof } => verify_file(keys, proof),
         ProverCommand::Bench { capacity, seed, no_stock } => {
@@ -125,6 +138,20 @@ fn setup(capacity: usize, out: PathBuf, seed: u64) -> Result<ExitCode> {
     }
     info!("wrote {}", files.sha256.display());
     warn!("{}: INSECURE dev keys, for development and tests only", dev_key_stem(capacity));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn setup_exit(out: PathBuf, seed: u64) -> Result<ExitCode> {
+    warn!("INSECURE development exit keys: the toxic waste comes from seed {seed}.");
+    warn!("Anyone who knows the seed can forge exit proofs and drain a frozen rollup.");
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let t = Instant::now();
+    let files = write_exit_keys(&dev_exit_setup::<TokenExit>(seed)?, &out)?;
+    info!("wrote {} in {}", files.vk.display(), secs(t.elapsed()));
+    let t = Instant::now();
+    let files = write_exit_keys(&dev_exit_setup::<NftExit>(seed)?, &out)?;
+    info!("wrote {} in {}", files.vk.display(), secs(t.elapsed()));
+    warn!("exit keys in {}: INSECURE dev keys, for development and tests only", out.display());
     Ok(ExitCode::SUCCESS)
 }
 

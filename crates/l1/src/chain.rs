@@ -1,6 +1,7 @@
 //! [`EthChain`]: the little a client needs from an Ethereum chain (send a call, read a view,
 //! deploy code, read the rollup's logs), so that the rollup's calls are written once over it:
-//! [`crate::L1Client`] for every `EthChain`, and deployment and governance in [`RollupAdmin`].
+//! [`crate::L1Watch`], [`crate::L1Operator`] and [`crate::L1User`] for every `EthChain`, and
+//! deployment and governance in [`RollupAdmin`].
 //!
 //! Two chains implement it: [`crate::RpcL1`] (any JSON-RPC endpoint, with alloy) and
 //! [`crate::InProcessL1`] (revm in this process: the same contracts, no node, for tests of the
@@ -11,6 +12,8 @@ use crate::error::L1Error;
 use crate::events::L1Event;
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{SolCall, SolConstructor};
+use ark_bn254::Bn254;
+use ark_groth16::VerifyingKey;
 use std::future::Future;
 use tern_contracts::bindings::Rollup;
 use tern_contracts::rollup::root_bytes;
@@ -28,7 +31,8 @@ alloy_sol_types::sol! {
 }
 
 /// An Ethereum chain with one signing account and one rollup contract (see the module docs).
-/// Method names differ from [`crate::L1Client`]'s, which every `EthChain` also implements.
+/// Method names differ from the role traits' ([`crate::L1Watch`], [`crate::L1Operator`],
+/// [`crate::L1User`]), which every `EthChain` also implements.
 pub trait EthChain: Clone + Send + Sync {
     /// The account that signs this client's transactions.
     fn signer_address(&self) -> Address;
@@ -130,26 +134,24 @@ impl DeployConfig {
     }
 }
 
-/// The block circuit's key from the prover's key files, labelled with the capacity they record.
-pub fn block_circuit_key(keys: &tern_prover::Keys) -> Result<CircuitKey, L1Error> {
-    let capacity = u32::try_from(keys.capacity).map_err(|_| {
-        L1Error::Args(tern_contracts::rollup::RollupArgsError::Capacity(keys.capacity))
-    })?;
-    Ok(CircuitKey::new(Circuit::Block(capacity), keys.vk.clone()))
+/// The block circuit's verifying key for blocks of `capacity` chunk slots (as the prover's key
+/// files record it: `tern_prover::Keys::capacity` and `vk`), labelled [`Circuit::Block`].
+pub fn block_circuit_key(capacity: usize, vk: &VerifyingKey<Bn254>) -> Result<CircuitKey, L1Error> {
+    let chunks = u32::try_from(capacity)
+        .map_err(|_| L1Error::Args(tern_contracts::rollup::RollupArgsError::Capacity(capacity)))?;
+    Ok(CircuitKey::new(Circuit::Block(chunks), vk.clone()))
 }
 
-/// The token exit circuit's key, labelled [`Circuit::Exit`]: the key type names its circuit.
-pub fn exit_circuit_key(
-    keys: &tern_prover::exit::ExitKeys<tern_prover::exit::TokenExit>,
-) -> CircuitKey {
-    CircuitKey::new(Circuit::Exit, keys.vk.clone())
+/// The token exit circuit's verifying key (`tern_prover::exit::ExitKeys<TokenExit>::vk`),
+/// labelled [`Circuit::Exit`].
+pub fn exit_circuit_key(vk: &VerifyingKey<Bn254>) -> CircuitKey {
+    CircuitKey::new(Circuit::Exit, vk.clone())
 }
 
-/// The NFT exit circuit's key, labelled [`Circuit::NftExit`].
-pub fn nft_exit_circuit_key(
-    keys: &tern_prover::exit::ExitKeys<tern_prover::exit::NftExit>,
-) -> CircuitKey {
-    CircuitKey::new(Circuit::NftExit, keys.vk.clone())
+/// The NFT exit circuit's verifying key (`tern_prover::exit::ExitKeys<NftExit>::vk`), labelled
+/// [`Circuit::NftExit`].
+pub fn nft_exit_circuit_key(vk: &VerifyingKey<Bn254>) -> CircuitKey {
+    CircuitKey::new(Circuit::NftExit, vk.clone())
 }
 
 /// Where a [`DeployConfig`] landed.
@@ -341,16 +343,6 @@ pub trait RollupAdmin: EthChain {
             self.rollup_call(&call).await
         }
     }
-
-    /// `totalBlocksCommitted`, `totalBlocksProven`, `totalBlocksExecuted`.
-    fn block_totals(&self) -> impl Future<Output = L1Result<(u64, u64, u64)>> + Send {
-        async move {
-            let committed = self.rollup_view(&Rollup::totalBlocksCommittedCall {}).await?;
-            let proven = self.rollup_view(&Rollup::totalBlocksProvenCall {}).await?;
-            let executed = self.rollup_view(&Rollup::totalBlocksExecutedCall {}).await?;
-            Ok((committed, proven, executed))
-        }
-    }
 }
 
 impl<T: EthChain> RollupAdmin for T {}
@@ -371,9 +363,8 @@ fn check_recorded(key: &CircuitKey, recorded: alloy_primitives::B256) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_bn254::{Bn254, G1Affine};
+    use ark_bn254::G1Affine;
     use ark_ec::AffineRepr;
-    use ark_groth16::VerifyingKey;
 
     /// A key of the verifier's shape (one public input); its points do not matter here.
     fn one_input_key() -> VerifyingKey<Bn254> {

@@ -71,6 +71,20 @@ pub enum L1Error {
         /// The circuit the key is labelled with.
         circuit: tern_contracts::verifier::Circuit,
     },
+    /// `proveBlocks` needs one proof per block.
+    #[error("{blocks} blocks but {proofs} proofs: proveBlocks takes one proof per block")]
+    ProofCount {
+        /// Blocks given.
+        blocks: usize,
+        /// Proofs given.
+        proofs: usize,
+    },
+    /// An address that must hold a contract (a token to list) has no code on the chain.
+    #[error("no contract at {0} on this chain")]
+    NoCode(alloy_primitives::Address),
+    /// A transaction could not be built or signed (a field missing, the signer failed).
+    #[error("signing a transaction: {0}")]
+    Sign(String),
     /// The node reported something inconsistent (a receipt without a block number, …).
     #[error("L1 node: {0}")]
     Node(String),

@@ -1,12 +1,12 @@
 //! [`InProcessL1`]: an [`EthChain`] on revm inside this process (`tern_contracts::Evm`, Cancun),
-//! so that [`crate::L1Client`] and [`crate::RollupAdmin`] run the real contracts with no node:
+//! so that the role traits ([`crate::L1Watch`], [`crate::L1Operator`], [`crate::L1User`]) and [`crate::RollupAdmin`] run the real contracts with no node:
 //! the in-memory L1 for tests of the node and its tools.
 //!
 //! Every client made from one [`InProcessChain`] shares its state; each has its own sender,
 //! which needs no key (revm takes the caller as given). The EVM lives on a thread of its own
 //! (revm's state is not `Send`) and runs one request at a time, in the order they arrive. Each transaction is mined in a block of
 //! its own, 12 seconds after the previous one, and its logs are kept, so
-//! [`crate::L1Client::events`] reads back a block range as it would from a node. Transactions
+//! [`crate::L1Watch::events`] reads back a block range as it would from a node. Transactions
 //! have no hashes here (`tx_hash` is `None`).
 
 use crate::chain::EthChain;

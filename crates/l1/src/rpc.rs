@@ -1,5 +1,6 @@
 //! [`RpcL1`]: an [`EthChain`] over an Ethereum JSON-RPC endpoint (alloy, HTTP) with a local
-//! signer. Through it, [`crate::L1Client`] and [`crate::RollupAdmin`] (deployment of a complete
+//! signer. Through it, the role traits ([`crate::L1Watch`], [`crate::L1Operator`],
+//! [`crate::L1User`]) and [`crate::RollupAdmin`] (deployment of a complete
 //! rollup from the committed artifacts, governance) work against any node.
 //!
 //! Transactions are filled by alloy (gas estimate and EIP-1559 fees, the pending nonce fetched
@@ -30,16 +31,26 @@ pub const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 /// How often the client asks for a sent transaction's receipt.
 pub const RECEIPT_POLL: Duration = Duration::from_millis(100);
 
-/// The widest block range one `eth_getLogs` asks for; [`L1Client::events`] splits longer
+/// The widest block range one `eth_getLogs` asks for; [`crate::L1Watch::events`] splits longer
 /// ranges.
 pub const LOG_RANGE: u64 = 10_000;
 
 /// The L1 client over JSON-RPC (see the module docs).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RpcL1 {
     provider: DynProvider,
+    wallet: EthereumWallet,
     rollup: Address,
-    sender: Address,
+    pub(crate) sender: Address,
+}
+
+impl std::fmt::Debug for RpcL1 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RpcL1")
+            .field("rollup", &self.rollup)
+            .field("sender", &self.sender)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RpcL1 {
@@ -51,6 +62,7 @@ impl RpcL1 {
         rollup: Address,
     ) -> Result<Self, L1Error> {
         let sender = signer.address();
+        let wallet = EthereumWallet::from(signer);
         // The nonce comes from the node for every transaction: a cached nonce would skip one
         // whenever a transaction is refused while it is being filled (a revert found by the gas
         // estimate), and every later transaction would wait behind the gap forever.
@@ -59,17 +71,29 @@ impl RpcL1 {
             .with_gas_estimation()
             .with_simple_nonce_management()
             .fetch_chain_id()
-            .wallet(EthereumWallet::from(signer))
+            .wallet(wallet.clone())
             .connect(url)
             .await
             .map_err(|e| L1Error::Url { url: url.to_owned(), reason: e.to_string() })?
             .erased();
-        Ok(Self { provider, rollup, sender })
+        Ok(Self { provider, wallet, rollup, sender })
     }
 
     /// The underlying alloy provider (for node-specific calls, e.g. anvil's).
     pub fn provider(&self) -> &DynProvider {
         &self.provider
+    }
+
+    /// The local signer, as a wallet (signs raw transactions: [`crate::raw`]).
+    pub(crate) fn wallet(&self) -> &EthereumWallet {
+        &self.wallet
+    }
+
+    /// The rollup's events in a receipt's logs (other emitters' logs skipped).
+    pub(crate) fn receipt_events(&self, r: &TransactionReceipt) -> Result<Vec<L1Event>, L1Error> {
+        // A receipt holds every contract's logs (a token's `Transfer`, a factory's mint):
+        // the rollup's are picked out, and each must then decode as a rollup event.
+        self.decode_logs(r.logs().iter().filter(|l| l.address() == self.rollup))
     }
 
     async fn send_request(
@@ -113,10 +137,7 @@ impl RpcL1 {
             tx_hash: Some(receipt.transaction_hash),
             block_number,
             gas_used: receipt.gas_used,
-            // A receipt holds every contract's logs (a token's `Transfer`, a factory's mint):
-            // the rollup's are picked out, and each must then decode as a rollup event.
-            events: self
-                .decode_logs(receipt.logs().iter().filter(|l| l.address() == self.rollup))?,
+            events: self.receipt_events(receipt)?,
         })
     }
 
@@ -153,7 +174,7 @@ impl EthChain for RpcL1 {
     }
 
     fn with_rollup(&self, rollup: Address) -> Self {
-        Self { provider: self.provider.clone(), rollup, sender: self.sender }
+        Self { rollup, ..self.clone() }
     }
 
     async fn latest_block_number(&self) -> L1Result<u64> {
@@ -223,7 +244,7 @@ impl EthChain for RpcL1 {
 }
 
 /// A transport error as an [`L1Error`]: a revert (with its data) when the node reports one.
-fn rpc_error(call: &'static str, e: TransportError) -> L1Error {
+pub(crate) fn rpc_error(call: &'static str, e: TransportError) -> L1Error {
     if let Some(data) = e.as_error_resp().and_then(|p| p.as_revert_data()) {
         return L1Error::Revert { call, reason: revert_reason(&data), data };
     }

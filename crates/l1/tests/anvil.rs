@@ -1,4 +1,5 @@
-//! One end-to-end flow through the [`L1Client`] and [`RollupAdmin`] calls, run on two chains:
+//! One end-to-end flow through the [`L1Watch`], [`L1Operator`], [`L1User`] and [`RollupAdmin`]
+//! calls, run on two chains:
 //! anvil (npm `@foundry-rs/anvil`, pinned in `package.json`) through [`RpcL1`], and revm in
 //! this process through [`InProcessL1`]. The flow deploys the verifiers, the rollup and its
 //! `NftFactory`; deposits ETH and an ERC-20; builds native blocks from the priority requests
@@ -18,36 +19,34 @@
 //! build the same blocks; the flows run one at a time and the second reuses the first one's
 //! proofs (a proof is looked up by its block's commitment, so a block that differs is proven).
 //!
-//! The harness starts anvil from `node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil` on
-//! 127.0.0.1 at a free port and kills it on drop. Without the binary the anvil test is skipped
-//! with a message, unless `TERN_REQUIRE_ANVIL=1` (set by `.ci/run`, which runs `npm ci`): then
-//! it fails.
+//! The harness (`common/mod.rs`) starts anvil from
+//! `node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil` on 127.0.0.1 at a free port and kills
+//! it on drop. Without the binary the anvil test is skipped with a message, unless
+//! `TERN_REQUIRE_ANVIL=1` (set by `.ci/run`, which runs `npm ci`): then it fails.
+
+mod common;
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_provider::Provider;
 use alloy_signer_local::PrivateKeySigner;
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use ark_std::rand::SeedableRng;
+use common::Anvil;
 use rand_chacha::ChaCha20Rng;
 use std::collections::BTreeMap;
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tern_circuit::block::BlockCircuit;
 use tern_circuit::witness::generate_witness;
 use tern_contracts::bindings::test_helpers::TestERC20;
 use tern_contracts::bindings::NftFactory;
-use tern_contracts::bindings::Rollup::{self, RollupErrors, StoredBlockInfo};
-use tern_contracts::rollup::{
-    commit_block_info, execute_block_info, genesis_stored_block_info, pending_onchain_ops,
-    root_bytes, stored_block_info,
-};
+use tern_contracts::bindings::Rollup::{self, RollupErrors};
+use tern_contracts::rollup::{pending_onchain_ops, root_bytes};
 use tern_contracts::verifier::encode_proof;
 use tern_l1::{
-    Circuit, CircuitKey, DeployConfig, Deployment, EthChain, InProcessChain, InProcessL1, L1Client,
-    L1Error, L1EventKind, NftExodusClaim, PendingNft, RollupAdmin, RpcL1,
+    genesis_stored_block_info, stored_block_info, Circuit, CircuitKey, DeployConfig, Deployment,
+    EthChain, InProcessChain, InProcessL1, L1EventKind, L1Operator, L1User, L1Watch,
+    NftExodusClaim, PendingNft, PriorityQueueState, RollupAdmin, RollupProgress, RpcL1,
+    StoredBlockInfo,
 };
 use tern_prover::{dev_setup, prove, Keys};
 use tern_state::wallet::{AuthKind, Wallet};
@@ -74,6 +73,11 @@ fn keys() -> &'static Keys {
     })
 }
 
+/// The counters after `n` blocks, each committed, proven and executed.
+fn progress(n: u64) -> RollupProgress {
+    RollupProgress { committed: n, proven: n, executed: n }
+}
+
 /// Proofs by block commitment, shared by the flows.
 static PROOFS: Mutex<BTreeMap<[u8; 32], [U256; 8]>> = Mutex::new(BTreeMap::new());
 
@@ -93,57 +97,6 @@ trait Harness {
     async fn fund(&self, who: Address) -> Result<()>;
 }
 
-/// An anvil process on 127.0.0.1, killed on drop.
-struct Anvil {
-    child: Child,
-    url: String,
-}
-
-impl Anvil {
-    /// Starts anvil; `None` (skip) if the binary is missing and `TERN_REQUIRE_ANVIL` is not 1.
-    fn start() -> Result<Option<Self>> {
-        let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
-        if !bin.exists() {
-            if std::env::var("TERN_REQUIRE_ANVIL").is_ok_and(|v| v == "1") {
-                bail!("anvil is required (TERN_REQUIRE_ANVIL=1) but {} is missing", bin.display());
-            }
-            eprintln!(
-                "SKIPPED: anvil not found at {}; run `npm ci` in the repository root to install \
-                 the pinned @foundry-rs/anvil",
-                bin.display()
-            );
-            return Ok(None);
-        }
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new(&bin)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--chain-id", &CHAIN_ID.to_string()])
-            .args(["--timestamp", &GENESIS_TIME.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", bin.display()))?;
-        let mut anvil = Self { child, url: format!("http://127.0.0.1:{port}") };
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Some(status) = anvil.child.try_wait()? {
-                bail!("anvil exited at start: {status}");
-            }
-            ensure!(start.elapsed() < Duration::from_secs(20), "anvil did not listen in 20 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(Some(anvil))
-    }
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl Harness for Anvil {
     type Chain = RpcL1;
     const NAME: &'static str = "anvil";
@@ -154,14 +107,7 @@ impl Harness for Anvil {
     }
 
     async fn fund(&self, who: Address) -> Result<()> {
-        let any = PrivateKeySigner::from_bytes(&B256::repeat_byte(0x22))?;
-        let client = RpcL1::connect(&self.url, any, Address::ZERO).await?;
-        let wei = U256::from(1_000 * UNIT);
-        client
-            .provider()
-            .raw_request::<_, serde_json::Value>("anvil_setBalance".into(), (who, wei))
-            .await?;
-        Ok(())
+        self.set_balance(who, U256::from(1_000 * UNIT)).await
     }
 }
 
@@ -241,7 +187,9 @@ fn priority_ops(events: &[tern_l1::L1Event]) -> Vec<PriorityOp> {
 
 #[tokio::test]
 async fn deposit_prove_execute_withdraw_on_anvil() -> Result<()> {
-    let Some(anvil) = Anvil::start()? else { return Ok(()) };
+    let (chain_id, genesis) = (CHAIN_ID.to_string(), GENESIS_TIME.to_string());
+    let args = ["--chain-id", &chain_id, "--timestamp", &genesis];
+    let Some(anvil) = Anvil::start(&args)? else { return Ok(()) };
     flow(&anvil).await
 }
 
@@ -266,7 +214,7 @@ async fn flow<H: Harness>(h: &H) -> Result<()> {
     let genesis = state.root();
     let config = DeployConfig {
         genesis_root: genesis,
-        block_verifiers: vec![tern_l1::block_circuit_key(keys)?],
+        block_verifiers: vec![tern_l1::block_circuit_key(keys.capacity, &keys.vk)?],
         exit_vk: CircuitKey::new(Circuit::Exit, keys.vk.clone()),
         nft_exit_vk: CircuitKey::new(Circuit::NftExit, keys.vk.clone()),
         priority_expiration: 3 * 24 * 3600,
@@ -280,6 +228,9 @@ async fn flow<H: Harness>(h: &H) -> Result<()> {
         assert!(steps.contains(&step), "{step} in {steps:?}");
     }
     assert_eq!(gov.nft_factory().await?, deployment.nft_factory);
+    assert!(gov.is_validator(gov.sender()).await?, "the governor was appointed");
+    assert!(!gov.is_validator(Address::repeat_byte(0x42)).await?);
+    assert!(!gov.exodus_mode().await?);
     let nft_exit_verifier = gov.call_view(rollup, &Rollup::nftExitVerifierCall {}).await?;
     assert_eq!(nft_exit_verifier, deployment.nft_exit_verifier);
     let minter = gov.call_view(deployment.nft_factory, &NftFactory::rollupCall {}).await?;
@@ -324,6 +275,8 @@ async fn flow<H: Harness>(h: &H) -> Result<()> {
             PriorityOp::Deposit { token: t1, amount: 10 * UNIT, to: alice.address },
         ]
     );
+    let queued = PriorityQueueState { first_id: 0, open: 2, committed: 0 };
+    assert_eq!(a.priority_queue_state().await?, queued);
     let mut native = Native { state, chain, number: 0 };
     let (b1, p1) = native.block(&queue, vec![])?;
 
@@ -349,30 +302,24 @@ async fn flow<H: Harness>(h: &H) -> Result<()> {
     // Block 1 committed, proven and executed in one transaction; then blocks 2 and 3 through
     // the three calls, both blocks in each.
     let genesis_info = genesis_stored_block_info(&genesis);
-    let stored = |b: &Block| stored_block_info(b).map_err(L1Error::from);
-    let landed = gov
-        .commit_prove_execute(
-            &genesis_info,
-            &commit_block_info(&b1)?,
-            &p1,
-            &pending_onchain_ops(&b1)?,
-        )
-        .await?;
+    let landed = gov.commit_prove_execute(&genesis_info, &b1, &p1).await?;
     println!("commitProveExecute (capacity {CAPACITY}) gas: {}", landed.gas_used);
     assert!(landed.events.iter().any(|e| e.kind == L1EventKind::BlockProven { number: 1 }));
-    assert_eq!(gov.block_totals().await?, (1, 1, 1));
-    let replay = gov.commit_blocks(&genesis_info, &[commit_block_info(&b1)?]).await;
+    assert_eq!(gov.rollup_progress().await?, progress(1));
+    // Both deposits are served; the full exit requested for block 3 waits.
+    let served = PriorityQueueState { first_id: 2, open: 1, committed: 0 };
+    assert_eq!(a.priority_queue_state().await?, served);
+    let replay = gov.commit_blocks(&genesis_info, std::slice::from_ref(&b1)).await;
     let e = replay.expect_err("block 1 again");
     assert!(matches!(e.rollup_error(), Some(RollupErrors::StoredBlockMismatch(_))), "{e}");
 
-    let last: StoredBlockInfo = stored(&b1)?;
-    let committed =
-        gov.commit_blocks(&last, &[commit_block_info(&b2)?, commit_block_info(&b3)?]).await?;
+    let last: StoredBlockInfo = stored_block_info(&b1)?;
+    let committed = gov.commit_blocks(&last, &[b2.clone(), b3.clone()]).await?;
     println!("commitBlocks (2 blocks of capacity {CAPACITY}) gas: {}", committed.gas_used);
-    let proven = a.prove_blocks(&[stored(&b2)?, stored(&b3)?], &[p2, p3]).await?;
+    let proven = a.prove_blocks(&[b2.clone(), b3.clone()], &[p2, p3]).await?;
     println!("proveBlocks (2 real proofs) gas: {}", proven.gas_used);
-    let executed = a.execute_blocks(&[execute_block_info(&b2)?, execute_block_info(&b3)?]).await?;
-    assert_eq!(gov.block_totals().await?, (3, 3, 3));
+    let executed = a.execute_blocks(&[b2.clone(), b3.clone()]).await?;
+    assert_eq!(gov.rollup_progress().await?, progress(3));
 
     // The withdrawals are pending, then claimed.
     let credited: Vec<_> = executed
@@ -501,17 +448,13 @@ async fn nft_path<C: EthChain>(
     assert!(native.state.nft(n1).is_none() && native.state.nft(n2).is_none(), "both left L2");
 
     // Blocks 4–6 in one call each.
-    let stored = |b: &Block| stored_block_info(b).map_err(L1Error::from);
-    let blocks = [&b4, &b5, &b6];
-    let commits = blocks.iter().map(|b| commit_block_info(b)).collect::<Result<Vec<_>, _>>()?;
-    let committed = gov.commit_blocks(&stored(last)?, &commits).await?;
+    let blocks = [b4, b5, b6.clone()];
+    let committed = gov.commit_blocks(&stored_block_info(last)?, &blocks).await?;
     println!("commitBlocks (3 NFT blocks) gas: {}", committed.gas_used);
-    let infos = blocks.iter().map(|b| stored(b)).collect::<Result<Vec<_>, _>>()?;
-    let proven = a.prove_blocks(&infos, &[p4, p5, p6]).await?;
+    let proven = a.prove_blocks(&blocks, &[p4, p5, p6]).await?;
     println!("proveBlocks (3 real proofs) gas: {}", proven.gas_used);
-    let execs = blocks.iter().map(|b| execute_block_info(b)).collect::<Result<Vec<_>, _>>()?;
-    let executed = a.execute_blocks(&execs).await?;
-    assert_eq!(gov.block_totals().await?, (6, 6, 6));
+    let executed = a.execute_blocks(&blocks).await?;
+    assert_eq!(gov.rollup_progress().await?, progress(6));
 
     // Both NFTs are pending for alice with their L2 identity; nothing else is.
     let nft_events = |events: &[tern_l1::L1Event], withdrawn: bool| -> Vec<(NftId, Address)> {

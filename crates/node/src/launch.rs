@@ -5,13 +5,13 @@
 use crate::config::NodeConfig;
 use crate::error::NodeError;
 use crate::http::router;
+use crate::l1::L1Port;
 use crate::metrics::Metrics;
 use crate::node::{run, NodeSettings, Shutdown};
 use crate::prover::WorkerConfig;
 use crate::rpc_port::RpcPort;
 use crate::sequencer::SequencerConfig;
 use crate::watcher::WatcherConfig;
-use crate::l1::L1Port;
 use std::sync::Arc;
 use std::time::Duration;
 use tern_state::ChainConfig;
@@ -32,7 +32,10 @@ async fn open_store(url: &str) -> Result<SqlStore, NodeError> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         if let Some(dir) = std::path::Path::new(path).parent() {
             std::fs::create_dir_all(dir).map_err(|e| {
-                NodeError::Config(format!("cannot create the data directory {}: {e}", dir.display()))
+                NodeError::Config(format!(
+                    "cannot create the data directory {}: {e}",
+                    dir.display()
+                ))
             })?;
         }
     }
@@ -67,9 +70,8 @@ pub async fn launch(config: NodeConfig, shutdown: Shutdown) -> Result<(), NodeEr
     let keys = load_keys(&config).await?;
     let rpc = listen(config.rpc_addr, "JSON-RPC").await?;
     let metrics_listener = listen(config.metrics_addr, "metrics").await?;
-    let confirmations = config
-        .confirmations
-        .unwrap_or(if chain_id == DEV_CHAIN_ID { 0 } else { 12 });
+    let confirmations =
+        config.confirmations.unwrap_or(if chain_id == DEV_CHAIN_ID { 0 } else { 12 });
     let settings = NodeSettings {
         sequencer: SequencerConfig {
             chain: ChainConfig { chain_id, contract: config.contract },
@@ -90,7 +92,9 @@ pub async fn launch(config: NodeConfig, shutdown: Shutdown) -> Result<(), NodeEr
     let server_shutdown = shutdown.clone();
     run(store, Arc::new(l1), settings, keys, metrics, shutdown, move |core| {
         let app = router(core);
-        for (listener, what, addr) in [(rpc, "JSON-RPC", rpc_addr), (metrics_listener, "metrics", metrics_addr)] {
+        for (listener, what, addr) in
+            [(rpc, "JSON-RPC", rpc_addr), (metrics_listener, "metrics", metrics_addr)]
+        {
             let app = app.clone();
             let mut stop = server_shutdown.clone();
             tokio::spawn(async move {

@@ -26,7 +26,11 @@ fn port_error(e: L1Error) -> PortError {
 impl RpcPort {
     /// Connects to `url` with the operator's hex key for the rollup at `contract`, and checks
     /// that a contract is there and the key is one of its validators.
-    pub async fn connect(url: &str, operator_key: &str, contract: Address) -> Result<Self, NodeError> {
+    pub async fn connect(
+        url: &str,
+        operator_key: &str,
+        contract: Address,
+    ) -> Result<Self, NodeError> {
         let key = operator_key.strip_prefix("0x").unwrap_or(operator_key);
         let signer: PrivateKeySigner = key.parse().map_err(|_| {
             NodeError::Config("--operator-key is not a 32-byte hex private key".into())
@@ -98,7 +102,8 @@ impl L1Port for RpcPort {
         let estimate =
             self.l1.estimate_gas(to, data.clone(), U256::ZERO).await.map_err(port_error)?;
         let gas = estimate.saturating_mul(100 + self.gas_margin_percent) / 100;
-        let fees = Fees { max_fee: fees.max_fee, priority_fee: fees.priority_fee.min(fees.max_fee) };
+        let fees =
+            Fees { max_fee: fees.max_fee, priority_fee: fees.priority_fee.min(fees.max_fee) };
         let signed =
             self.l1.sign_call(to, data, U256::ZERO, nonce, gas, fees).await.map_err(port_error)?;
         Ok(SignedL1Tx { raw: signed.raw.to_vec(), hash: signed.hash.0 })

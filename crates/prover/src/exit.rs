@@ -106,6 +106,14 @@ pub fn read_exit_keys<K: ExitKind>(dir: &Path, trusted: bool) -> Result<ExitKeys
     Ok(ExitKeys { pk, vk, kind: PhantomData })
 }
 
+/// Reads only the verifying key of the exit circuit `K` from `dir` (what a deployment needs),
+/// checking its SHA-256 and every curve point.
+pub fn read_exit_verifying_key<K: ExitKind>(
+    dir: &Path,
+) -> Result<VerifyingKey<Bn254>, ProverError> {
+    crate::read_verifying_key_of(dir, K::KEY_STEM)
+}
+
 /// Proves `circuit` (built with `ExitCircuit::with_witness` or `NftExitCircuit::with_witness`)
 /// under `keys`.
 ///

@@ -15,17 +15,15 @@
 //! - [`staged::prove_staged`]: the same proofs with the constraint matrices built once per
 //!   capacity ([`staged::ConstraintMatrices`]) and each stage reported to a
 //!   [`progress::Progress`] observer; its MSMs are [`msm::msm`], with batch-affine buckets.
-//! - [`sample::sample_block`]: a deterministic block to prove while there is no node;
-//!   [`proof_file::ProofFile`]: the JSON proof file; [`bench`]: the prover benchmark.
+//! - [`proof_file::ProofFile`]: the JSON proof file. The sample blocks `tern prover prove`
+//!   proves and the prover benchmark are `tern_bench::sample` and `tern_bench::prover`.
 //!
 //! The library prints and logs nothing.
 
-pub mod bench;
 pub mod exit;
 pub mod msm;
 pub mod progress;
 pub mod proof_file;
-pub mod sample;
 pub mod staged;
 
 use ark_bn254::Bn254;
@@ -222,7 +220,14 @@ pub(crate) fn read_key_pair(
 /// Reads only the verifying key for `capacity` from `dir` (see [`read_keys`]), checking its
 /// SHA-256 and every curve point: cheap, since the key is small.
 pub fn read_verifying_key(dir: &Path, capacity: usize) -> Result<VerifyingKey<Bn254>, ProverError> {
-    let stem = dev_key_stem(capacity);
+    read_verifying_key_of(dir, &dev_key_stem(capacity))
+}
+
+/// Reads only the verifying key `{stem}.vk` from `dir`, as [`read_verifying_key`].
+pub(crate) fn read_verifying_key_of(
+    dir: &Path,
+    stem: &str,
+) -> Result<VerifyingKey<Bn254>, ProverError> {
     let sha256 = dir.join(format!("{stem}.sha256"));
     let digests = fs::read_to_string(&sha256).map_err(|source| io(&sha256, source))?;
     let vk_bytes = read_checked(dir, &format!("{stem}.vk"), &sha256, &digests)?;

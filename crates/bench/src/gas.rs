@@ -19,7 +19,6 @@
 //! report gives that floor for the block transactions and the per-transfer figure with it
 //! applied. The library prints nothing; [`Stage`] reports progress to the caller.
 
-use crate::events::encode_priority_data;
 use alloy_primitives::{address, Address, Bytes, U256};
 use alloy_sol_types::SolCall;
 use ark_std::rand::SeedableRng;
@@ -39,6 +38,7 @@ use tern_contracts::rollup::{
 };
 use tern_contracts::verifier::{creation_code, encode_input, encode_proof};
 use tern_contracts::{Evm, EvmError};
+use tern_l1::events::encode_priority_data;
 use tern_prover::exit::{dev_exit_setup, prove_exit, NftExit, TokenExit};
 use tern_prover::{dev_key_stem, dev_setup, prove, read_keys, verify, write_keys, Keys};
 use tern_state::wallet::{AuthKind, Wallet};

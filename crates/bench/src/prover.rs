@@ -7,10 +7,7 @@
 //! figure is its own peak; where that is not possible the figures are cumulative and
 //! [`BenchReport::peak_reset`] says so.
 
-use crate::progress::{Progress, Recorder, Stage};
 use crate::sample::sample_block;
-use crate::staged::{assignment, prove_staged, scalar_profile, ConstraintMatrices, ScalarProfile};
-use crate::{dev_setup, prove, verify, ProverError};
 use ark_bn254::Bn254;
 use ark_ff::UniformRand;
 use ark_groth16::Groth16;
@@ -20,6 +17,11 @@ use std::time::{Duration, Instant};
 use tern_circuit::block::BlockCircuit;
 use tern_circuit::witness::generate_witness;
 use tern_primitives::Fr;
+use tern_prover::progress::{Progress, Recorder, Stage};
+use tern_prover::staged::{
+    assignment, prove_staged, scalar_profile, ConstraintMatrices, ScalarProfile,
+};
+use tern_prover::{dev_setup, prove, verify, ProverError};
 
 /// Why the benchmark stopped.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +51,7 @@ pub enum Phase {
     Witness,
     /// A proof with the matrices reused ([`prove_staged`]).
     ProveStaged,
-    /// A proof with stock `Groth16::prove` ([`crate::prove`]).
+    /// A proof with stock `Groth16::prove` ([`tern_prover::prove`]).
     ProveStock,
     /// A proof with ark's `create_proof_with_reduction_and_matrices` on the reused matrices
     /// (matrix reuse without this crate's MSM).

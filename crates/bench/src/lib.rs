@@ -1,0 +1,16 @@
+//! Tern's benchmarks that prove blocks, and the sample blocks they prove.
+//!
+//! - [`gas`]: `tern bench gas`, a full block of transfers at one capacity through commit, a
+//!   real Groth16 proof and execute on revm, with the gas of every contract function.
+//! - [`prover`]: `tern prover bench`, setup, matrices and proofs of a full sample block at one
+//!   capacity, timed, with the peak memory of each phase.
+//! - [`sample`]: deterministic sample blocks to prove while there is no node (`tern prover
+//!   prove` proves one).
+//!
+//! They live apart from `tern-l1` and `tern-prover` so that the L1 client does not depend on
+//! the prover. Groth16's prover is generic over the RNG and instantiated here, so the crate is
+//! built at opt-level 3 in every profile (the root `Cargo.toml`). The library prints nothing.
+
+pub mod gas;
+pub mod prover;
+pub mod sample;

@@ -14,6 +14,26 @@ pub(crate) enum BenchCommand {
     /// L1 gas of a full block of transfers: commit, a real Groth16 proof verified on chain, and
     /// execute, on revm; plus every other rollup function. Bytes and gas per transfer.
     Gas(GasArgs),
+    /// The sequencer's throughput: signed transfers admitted and sealed into blocks (signatures
+    /// checked, state root computed) per second, in memory.
+    Node(NodeArgs),
+}
+
+/// Arguments of `tern bench node`.
+#[derive(Args)]
+pub(crate) struct NodeArgs {
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Users sending and receiving.
+    #[arg(long, default_value_t = 1_000)]
+    users: usize,
+    /// Transfers in all.
+    #[arg(long, default_value_t = 24_000)]
+    transfers: usize,
+    /// Block capacity in chunks.
+    #[arg(long, default_value_t = 120)]
+    capacity: usize,
 }
 
 /// Arguments of `tern bench gas`.
@@ -36,6 +56,20 @@ pub(crate) struct GasArgs {
 
 pub(crate) fn run(cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
+        BenchCommand::Node(args) => {
+            let options = tern_bench::node::NodeBenchOptions {
+                users: args.users,
+                transfers: args.transfers,
+                capacity: args.capacity,
+            };
+            let report = tern_bench::node::run(&options)?;
+            if args.json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{report}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         BenchCommand::Gas(args) => {
             if !(1..=LARGEST_CAPACITY).contains(&args.capacity) {
                 anyhow::bail!(

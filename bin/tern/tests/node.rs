@@ -1,6 +1,6 @@
 //! `tern node` end to end against anvil, killed with SIGKILL and restarted while it works.
 //!
-//! INSECURE dev keys at capacity 2 (`tern prover setup`, `tern prover setup-exit`), a rollup
+//! INSECURE dev keys at capacity 8 (the smallest that holds every operation) (`tern prover setup`, `tern prover setup-exit`), a rollup
 //! deployed with `tern deploy`, then the node: deposits on L1, ChangePubKeys and transfers
 //! through its JSON-RPC endpoint, each block sealed, proven with a real Groth16 proof,
 //! committed and executed on L1. Between rounds of transfers the node is killed at a random
@@ -32,8 +32,8 @@ use tern_types::{AccountId, SignedTx, ETH};
 
 /// Anvil's first dev account: deployer, operator (validator) and fee account owner.
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-const CAPACITY: &str = "2";
-const USERS: u64 = 4;
+const CAPACITY: &str = "8";
+const USERS: u64 = 3;
 
 fn tern(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tern")).args(args).output().expect("run tern")
@@ -213,17 +213,16 @@ impl Node {
     fn wait_for(&self, what: &str, timeout: Duration, mut done: impl FnMut(&Value) -> bool) {
         let start = Instant::now();
         loop {
-            if let Some(s) = self.status() {
-                if done(&s) {
-                    return;
-                }
-                assert!(start.elapsed() < timeout, "timed out waiting for {what}; status {s}");
+            let status = self.status();
+            if status.as_ref().is_some_and(&mut done) {
+                return;
             }
-            assert!(
-                start.elapsed() < timeout,
-                "timed out waiting for {what}; node log in {}",
-                self.log.display()
-            );
+            if start.elapsed() > timeout {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                let lines: Vec<&str> = log.lines().collect();
+                let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+                panic!("timed out waiting for {what}; status {status:?}; node log:\n{tail}");
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -291,7 +290,7 @@ fn run_against(url: &str, s: &Setup, dir: &Path, database_url: Option<&str>) {
     }
     let mut seed = 0x5eed_u64;
     for round in 0..iterations() {
-        for k in 0..6u64 {
+        for k in 0..4u64 {
             let from = ((round as u64 + k) % USERS) as usize;
             let to = users[(from + 1) % USERS as usize].address;
             let tx = users[from].transfer(to, ETH, 1 + k as u128, 1).expect("sign");

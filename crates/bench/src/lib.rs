@@ -4,6 +4,8 @@
 //!   real Groth16 proof and execute on revm, with the gas of every contract function.
 //! - [`prover`]: `tern prover bench`, setup, matrices and proofs of a full sample block at one
 //!   capacity, timed, with the peak memory of each phase.
+//! - [`node`]: `tern bench node`, the sequencer's throughput (admission and sealing of signed
+//!   transfers, with the state root), in memory.
 //! - [`sample`]: deterministic sample blocks to prove while there is no node (`tern prover
 //!   prove` proves one).
 //!
@@ -12,5 +14,6 @@
 //! built at opt-level 3 in every profile (the root `Cargo.toml`). The library prints nothing.
 
 pub mod gas;
+pub mod node;
 pub mod prover;
 pub mod sample;

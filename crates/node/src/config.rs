@@ -105,6 +105,11 @@ pub struct NodeConfig {
     pub watcher: WatcherConfig,
 }
 
+/// Chunks of the largest operation: the smallest capacity a node can run with.
+pub fn largest_op_chunks() -> usize {
+    (0..=u8::MAX).filter_map(tern_types::op::op_chunks).max().unwrap_or(1)
+}
+
 fn missing(flag: &str, env: &str) -> NodeError {
     NodeError::Config(format!("--{flag} is required (or {env}, or `{flag} = …` in --config)"))
 }
@@ -152,8 +157,12 @@ impl NodeOptions {
             )));
         }
         let capacity = self.capacity.unwrap_or(8);
-        if !(1..=120).contains(&capacity) {
-            return Err(NodeError::Config(format!("--capacity {capacity}: use 1 to 120 chunks")));
+        let largest = largest_op_chunks();
+        if !(largest..=120).contains(&capacity) {
+            return Err(NodeError::Config(format!(
+                "--capacity {capacity}: use {largest} to 120 chunks (a block must hold the \
+                 largest priority operation, or the queue would stall)"
+            )));
         }
         let provers = self.provers.unwrap_or(1);
         if provers > 0 && self.keys.is_none() {
@@ -206,13 +215,13 @@ mod tests {
     fn flags_win_over_the_file_and_defaults_fill_the_rest() {
         let file: NodeOptions = toml::from_str(
             "l1-rpc = \"http://file\"\ncontract = \"0x00000000000000000000000000000000000000c0\"\n\
-             operator-key = \"0x01\"\nprovers = 0\ncapacity = 4\n",
+             operator-key = \"0x01\"\nprovers = 0\ncapacity = 16\n",
         )
         .expect("toml");
         let flags = NodeOptions { l1_rpc: Some("http://flag".into()), ..Default::default() };
         let config = flags.or(file).resolve().expect("resolves");
         assert_eq!(config.l1_rpc, "http://flag");
-        assert_eq!(config.capacity, 4);
+        assert_eq!(config.capacity, 16);
         assert_eq!(config.block_time, Duration::from_secs(1));
         assert!(config.database_url.ends_with("tern-data/tern.db"));
     }
@@ -228,5 +237,9 @@ mod tests {
         assert!(unknown.is_err());
         let slow = NodeOptions { block_time: Some(0.0), provers: Some(0), ..Default::default() };
         assert!(slow.resolve().is_err());
+        assert_eq!(largest_op_chunks(), 7);
+        let small = NodeOptions { capacity: Some(6), provers: Some(0), ..Default::default() };
+        let err = small.resolve().map(|_| ()).expect_err("refused").to_string();
+        assert!(err.contains("use 7 to 120"), "{err}");
     }
 }

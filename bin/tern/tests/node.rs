@@ -314,7 +314,9 @@ fn run_against(url: &str, s: &Setup, dir: &Path, database_url: Option<&str>) {
         .map(str::to_owned)
         .unwrap_or_else(|| format!("sqlite://{}", dir.join("data").join("tern.db").display()));
     let root = runtime.block_on(replay(&db, last, chain));
-    let events = runtime.block_on(l1.events(s.deploy_block, u64::MAX)).expect("events");
+    let events = runtime
+        .block_on(async { l1.events(s.deploy_block, l1.block_number().await?).await })
+        .expect("events");
     check_l1(&events, last, root);
 }
 
@@ -369,10 +371,65 @@ fn check_l1(events: &[tern_l1::L1Event], last: u64, root: B256) {
     assert_eq!(executed_root, Some(root), "L1's last executed root is the replayed root");
 }
 
+/// A fresh PostgreSQL schema for the node, or `None` (skip) when `TERN_POSTGRES_URL` is unset
+/// and PostgreSQL is not required.
+fn postgres_url() -> Option<String> {
+    let Ok(url) = std::env::var("TERN_POSTGRES_URL") else {
+        let required = std::env::var("TERN_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+        assert!(!required, "TERN_REQUIRE_POSTGRES=1 but TERN_POSTGRES_URL is unset");
+        eprintln!("SKIPPED on PostgreSQL: TERN_POSTGRES_URL is unset");
+        return None;
+    };
+    let schema = format!("node_e2e_{}", std::process::id());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let store = SqlStore::connect(&url).await.expect("connect to PostgreSQL");
+        let create = format!("CREATE SCHEMA {schema}");
+        sqlx_execute(&store, &create).await;
+        store.close().await;
+    });
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+async fn sqlx_execute(store: &SqlStore, sql: &str) {
+    use sqlx::Executor;
+    store.pool().execute(sql).await.expect("create schema");
+}
+
 #[test]
 fn the_node_survives_sigkill_and_loses_nothing() {
     let Some((_anvil, url)) = anvil() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
     let s = setup(dir.path(), &url);
     run_against(&url, &s, dir.path(), None);
+    if let Some(db) = postgres_url() {
+        // A second rollup on the same L1, so the PostgreSQL node starts from genesis too.
+        let second = deploy_again(&url, &s);
+        let pg_dir = dir.path().join("postgres");
+        std::fs::create_dir_all(&pg_dir).expect("dir");
+        run_against(&url, &second, &pg_dir, Some(&db));
+    }
+}
+
+fn deploy_again(url: &str, s: &Setup) -> Setup {
+    let k = s.keys.to_str().expect("utf-8");
+    let out = ok(tern(&[
+        "deploy",
+        "--l1-rpc",
+        url,
+        "--key",
+        DEV_KEY,
+        "--keys",
+        k,
+        "--capacity",
+        CAPACITY,
+        "--json",
+    ]));
+    let report: Value = serde_json::from_str(&out).expect("deploy JSON");
+    Setup {
+        keys: s.keys.clone(),
+        contract: report["contract"].as_str().expect("contract").to_owned(),
+        deploy_block: report["deploy_block"].as_u64().expect("deploy block"),
+    }
 }

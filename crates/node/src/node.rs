@@ -64,6 +64,13 @@ pub struct NodeCore<S> {
 }
 
 impl<S: Storage> NodeCore<S> {
+    /// A core over `store` with `sequencer` loaded from it (what [`run`] builds; tests and
+    /// tools build one directly).
+    pub fn new(store: S, sequencer: Sequencer, metrics: Metrics) -> Self {
+        metrics.set_queue(sequencer.queue_len());
+        Self { store, sequencer: Mutex::new(sequencer), metrics }
+    }
+
     /// The node's storage (read-only use).
     pub fn store(&self) -> &S {
         &self.store

@@ -7,7 +7,7 @@ use crate::metrics::Metrics;
 use crate::prover::{unix_now, work_once, StoreJobs, WorkerConfig};
 use crate::sender::{Sender, SenderConfig, SenderStep};
 use crate::sequencer::{
-    tx_hash, AdmissionError, QueuedItem, SealOutcome, Sequencer, SequencerConfig,
+    tx_hash, verify_item, AdmissionError, QueuedItem, SealOutcome, Sequencer, SequencerConfig,
 };
 use crate::watcher::{WatchStep, Watcher, WatcherConfig};
 use std::sync::Arc;
@@ -98,9 +98,12 @@ impl<S: Storage> NodeCore<S> {
             }
             (true, _) => TxItem::Batch(decoded),
         };
+        // Signatures are checked before the lock, so concurrent submissions check theirs in
+        // parallel; only the state checks are serial.
+        let signers = verify_item(&item);
         let now = unix_now();
         let mut seq = self.sequencer.lock().await;
-        let admission = seq.check(item, now)?;
+        let admission = seq.check_verified(item, signers, now)?;
         let stored =
             self.store.insert_mempool_item(&admission.encoded, &admission.hashes, batch, now).await;
         match stored {

@@ -9,10 +9,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use tern_primitives::field::fr_to_be_bytes;
-use tern_state::execute::{BlockContext, Fees};
+use tern_state::execute::{BlockContext, Fees, VerifiedSigners};
 use tern_state::state::StateCheckpoint;
 use tern_state::{
-    build_block, BlockError, BlockParams, BuiltBlock, ChainConfig, NoFacts, State, TxError, TxItem,
+    build_block_with_signers, BlockError, BlockParams, BuiltBlock, ChainConfig, NoFacts, State,
+    TxError, TxItem,
 };
 pub use tern_storage::FailedItem;
 use tern_storage::{SealedBlock, StoredPriorityOp};
@@ -112,6 +113,7 @@ pub struct Admission {
     pub hashes: Vec<[u8; 32]>,
     /// Its transactions, wire-encoded.
     pub encoded: Vec<Vec<u8>>,
+    signers: Vec<VerifiedSigners>,
 }
 
 /// A block built and waiting to be written ([`Sequencer::finish_seal`]).
@@ -156,6 +158,8 @@ pub struct Sequencer {
     last_timestamp: u64,
     pending: State,
     queue: Vec<QueuedItem>,
+    /// Each queued item's checked signers, by `seq`: the builder need not check them again.
+    signers: BTreeMap<u64, Vec<VerifiedSigners>>,
     known: BTreeSet<[u8; 32]>,
     per_account: BTreeMap<AccountId, usize>,
 }
@@ -203,6 +207,7 @@ impl Sequencer {
             last_timestamp,
             pending,
             queue: queued,
+            signers: BTreeMap::new(),
             known: BTreeSet::new(),
             per_account: BTreeMap::new(),
         };
@@ -243,6 +248,18 @@ impl Sequencer {
 
     /// Checks `item` against the pending state at time `now` and applies it there.
     pub fn check(&mut self, item: TxItem, now: u64) -> Result<Admission, AdmissionError> {
+        self.check_verified(item, None, now)
+    }
+
+    /// [`Sequencer::check`], with the item's signatures already checked
+    /// ([`verify_item`]), as the node does outside its lock so that concurrent submissions
+    /// check signatures in parallel.
+    pub fn check_verified(
+        &mut self,
+        item: TxItem,
+        signers: Option<Vec<VerifiedSigners>>,
+        now: u64,
+    ) -> Result<Admission, AdmissionError> {
         let txs = txs_of(&item);
         let limits = self.config.limits;
         if txs.is_empty() {
@@ -271,8 +288,9 @@ impl Sequencer {
             hashes.push(hash);
         }
         let checkpoint = self.pending.checkpoint();
-        let chunks = match self.apply_to_pending(&item, now) {
-            Ok(chunks) => chunks,
+        let applied = self.apply_to_pending(&item, signers, now);
+        let (chunks, signers) = match applied {
+            Ok(done) => done,
             Err(e) => {
                 self.pending.rollback(checkpoint);
                 return Err(e.into());
@@ -283,12 +301,17 @@ impl Sequencer {
             return Err(AdmissionError::TooLarge { chunks, capacity: self.config.capacity });
         }
         let encoded = txs.iter().map(SignedTx::encode).collect();
-        Ok(Admission { checkpoint, item, hashes, encoded })
+        Ok(Admission { checkpoint, item, hashes, encoded, signers })
     }
 
-    /// Applies an item to the pending state (signatures checked); returns its chunks. On an
-    /// error the caller rolls back.
-    fn apply_to_pending(&mut self, item: &TxItem, now: u64) -> Result<usize, TxError> {
+    /// Applies an item to the pending state (signatures checked here unless `signers` are
+    /// given); returns its chunks and signers. On an error the caller rolls back.
+    fn apply_to_pending(
+        &mut self,
+        item: &TxItem,
+        signers: Option<Vec<VerifiedSigners>>,
+        now: u64,
+    ) -> Result<(usize, Vec<VerifiedSigners>), TxError> {
         let timestamp = now.max(self.last_timestamp);
         let ctx = BlockContext {
             chain: self.config.chain,
@@ -300,11 +323,18 @@ impl Sequencer {
         // only understates the fee account's balance.
         let mut fees = Fees::default();
         let mut chunks = 0;
+        let known = signers.filter(|s| s.len() == txs_of(item).len());
+        let mut checked = Vec::with_capacity(txs_of(item).len());
         for (index, tx) in txs_of(item).iter().enumerate() {
-            let applied = self
-                .pending
-                .verify_signatures(tx)
-                .and_then(|signers| self.pending.apply_tx(tx, &signers, &ctx, &mut fees));
+            let signer = match known.as_ref().and_then(|k| k.get(index)) {
+                Some(s) => Ok(s.clone()),
+                None => self.pending.verify_signatures(tx),
+            };
+            let applied = signer.and_then(|signer| {
+                let op = self.pending.apply_tx(tx, &signer, &ctx, &mut fees)?;
+                checked.push(signer);
+                Ok(op)
+            });
             match (applied, item) {
                 (Ok(op), _) => chunks += op.chunks(),
                 (Err(e), TxItem::Batch(_)) => {
@@ -313,7 +343,7 @@ impl Sequencer {
                 (Err(e), TxItem::Single(_)) => return Err(e),
             }
         }
-        Ok(chunks)
+        Ok((chunks, checked))
     }
 
     /// The admitted item was persisted as `seq`: it joins the queue.
@@ -323,6 +353,7 @@ impl Sequencer {
             *self.per_account.entry(account).or_insert(0) += 1;
         }
         self.known.extend(admission.hashes.iter().copied());
+        self.signers.insert(seq, admission.signers);
         self.queue.push(QueuedItem { seq, item: admission.item, hashes: admission.hashes });
     }
 
@@ -351,7 +382,13 @@ impl Sequencer {
         };
         let ops: Vec<_> = priority.iter().map(|p| p.op.clone()).collect();
         let items: Vec<TxItem> = self.queue.iter().map(|q| q.item.clone()).collect();
-        let built = build_block(self.committed.clone(), &params, &ops, &items, &NoFacts)
+        let signers: Vec<Vec<VerifiedSigners>> = self
+            .queue
+            .iter()
+            .map(|q| self.signers.get(&q.seq).cloned().unwrap_or_default())
+            .collect();
+        let state = self.committed.clone();
+        let built = build_block_with_signers(state, &params, &ops, &items, &signers, &NoFacts)
             .map_err(|source| SequencerError::Block { number, source })?;
         let failed = self.failures(&built);
         if built.block.ops.is_empty() {
@@ -438,6 +475,7 @@ impl Sequencer {
     fn drop_items(&mut self, seqs: &[u64]) {
         let gone: BTreeSet<u64> = seqs.iter().copied().collect();
         self.queue.retain(|q| !gone.contains(&q.seq));
+        self.signers.retain(|seq, _| !gone.contains(seq));
     }
 
     /// `pending` = `committed` + the queue. An item that no longer applies stays queued: the
@@ -449,8 +487,12 @@ impl Sequencer {
         let queue = std::mem::take(&mut self.queue);
         for q in &queue {
             let cp = self.pending.checkpoint();
-            if self.apply_to_pending(&q.item, now).is_err() {
-                self.pending.rollback(cp);
+            let known = self.signers.remove(&q.seq);
+            match self.apply_to_pending(&q.item, known, now) {
+                Ok((_, signers)) => {
+                    self.signers.insert(q.seq, signers);
+                }
+                Err(_) => self.pending.rollback(cp),
             }
             self.pending.commit();
             for account in signers_of(&q.item) {
@@ -460,6 +502,12 @@ impl Sequencer {
         }
         self.queue = queue;
     }
+}
+
+/// Checks an item's signatures without the state (any thread, no lock): what
+/// [`Sequencer::check_verified`] takes. `None` if one is invalid; admission then reports it.
+pub fn verify_item(item: &TxItem) -> Option<Vec<VerifiedSigners>> {
+    txs_of(item).iter().map(|tx| tern_state::execute::verify_signatures(tx).ok()).collect()
 }
 
 /// Chunks of the operations a block holds (for metrics).

@@ -117,10 +117,25 @@ fn signing_accounts(tx: &SignedTx) -> Vec<AccountId> {
 
 /// Builds one block. Deterministic: the same inputs always give the same block and state.
 pub fn build_block(
+    state: State,
+    params: &BlockParams,
+    priority: &[PriorityOp],
+    txs: &[TxItem],
+    facts: &dyn AuthFacts,
+) -> Result<BuiltBlock, BlockError> {
+    build_block_with_signers(state, params, priority, txs, &[], facts)
+}
+
+/// [`build_block`], with the signatures of `txs[i]` already checked as `signers[i]` (one entry
+/// per transaction of the item, from [`State::verify_signatures`] or
+/// [`crate::execute::verify_signatures`]): the node checks them when it admits a transaction
+/// and need not check them again. An item without a matching entry is checked here.
+pub fn build_block_with_signers(
     mut state: State,
     params: &BlockParams,
     priority: &[PriorityOp],
     txs: &[TxItem],
+    signers: &[Vec<VerifiedSigners>],
     facts: &dyn AuthFacts,
 ) -> Result<BuiltBlock, BlockError> {
     state.commit();
@@ -159,7 +174,13 @@ pub fn build_block(
 
     let signers: Vec<Vec<Result<VerifiedSigners, TxError>>> = txs
         .par_iter()
-        .map(|item| item.txs().par_iter().map(|tx| state.verify_signatures(tx)).collect())
+        .enumerate()
+        .map(|(index, item)| match signers.get(index) {
+            Some(known) if known.len() == item.txs().len() => {
+                known.iter().cloned().map(Ok).collect()
+            }
+            _ => item.txs().par_iter().map(|tx| state.verify_signatures(tx)).collect(),
+        })
         .collect();
 
     let mut rejected = Vec::new();

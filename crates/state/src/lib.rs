@@ -14,7 +14,9 @@ pub mod tree;
 pub mod wallet;
 
 pub use account::{Account, Nft};
-pub use builder::{build_block, BlockError, BlockParams, BuiltBlock, Rejected, TxItem};
+pub use builder::{
+    build_block, build_block_with_signers, BlockError, BlockParams, BuiltBlock, Rejected, TxItem,
+};
 pub use error::TxError;
 pub use execute::{AuthFacts, ChainConfig, NoFacts, PriorityOp};
 pub use state::{State, StateDiff};

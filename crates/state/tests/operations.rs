@@ -1967,3 +1967,34 @@ fn missing_fee_account_fails_the_block() {
     .expect("builds");
     assert_eq!(built.state.account(FEE_ACCOUNT).map(|a| a.address), Some(FEE_ADDRESS));
 }
+
+/// Signers checked beforehand (at admission) give the same block as signers checked by the
+/// builder; an item without an entry is checked by the builder.
+#[test]
+fn a_block_built_with_checked_signers_is_the_same_block() {
+    let mut env = Env::new();
+    let (mut a, b, _) = three_users(&mut env);
+    let txs: Vec<TxItem> =
+        (0..3).map(|k| single(a.transfer(b.address, ETH, 10 + k, 1).expect("sign"))).collect();
+    let checked: Vec<Vec<VerifiedSigners>> = txs[..2]
+        .iter()
+        .map(|item| match item {
+            TxItem::Single(tx) => {
+                vec![tern_state::execute::verify_signatures(tx).expect("valid")]
+            }
+            TxItem::Batch(_) => unreachable!("singles"),
+        })
+        .collect();
+    let plain = env.try_build(&[], &txs).expect("builds");
+    let with = tern_state::build_block_with_signers(
+        env.state.clone(),
+        &env.params(),
+        &[],
+        &txs,
+        &checked,
+        &env.facts,
+    )
+    .expect("builds");
+    assert_eq!(with.block, plain.block);
+    assert_eq!(with.block.ops.len(), 3);
+}

@@ -14,7 +14,7 @@ pub enum NodeError {
     L1(#[from] PortError),
     /// A block could not be turned into contract arguments.
     #[error("contract arguments: {0}")]
-    Args(#[from] tern_contracts::rollup::RollupArgsError),
+    Args(#[from] tern_l1::L1Error),
     /// Stored data contradicts itself.
     #[error("inconsistent data: {0}")]
     Corrupt(String),

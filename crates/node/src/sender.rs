@@ -13,14 +13,9 @@
 
 use crate::error::NodeError;
 use crate::l1::{Broadcast, L1Fees, L1Port, PortError};
-use alloy_primitives::{Bytes, U256};
-use alloy_sol_types::SolCall;
+use alloy_primitives::U256;
 use std::sync::Arc;
-use tern_contracts::bindings::Rollup;
-use tern_contracts::rollup::{
-    commit_block_info, execute_block_info, genesis_stored_block_info, pending_onchain_ops,
-    stored_block_info,
-};
+use tern_l1::{calldata, StoredBlockInfo};
 use tern_primitives::Fr;
 use tern_storage::{L1Attempt, L1Op, L1OpKind, L1OpStatus, L1Stage, Storage};
 use tern_types::Block;
@@ -291,54 +286,41 @@ impl<S: Storage, L: L1Port> Sender<S, L> {
         }
     }
 
-    async fn stored_info(&self, number: u64) -> Result<Rollup::StoredBlockInfo, NodeError> {
+    async fn stored_info(&self, number: u64) -> Result<StoredBlockInfo, NodeError> {
         if number == 0 {
-            return Ok(genesis_stored_block_info(&self.genesis_root));
+            return Ok(calldata::genesis_stored_block_info(&self.genesis_root));
         }
-        Ok(stored_block_info(&self.block(number).await?)?)
+        Ok(calldata::stored_block_info(&self.block(number).await?)?)
     }
 
-    /// The call's ABI calldata, from the stored native blocks and proofs.
+    /// The call's ABI calldata, from the stored native blocks and proofs
+    /// (`tern_l1::calldata`).
     async fn calldata(&self, kind: L1OpKind, first: u64, last: u64) -> Result<Vec<u8>, NodeError> {
         let mut blocks = Vec::new();
         for n in first..=last {
             blocks.push(self.block(n).await?);
         }
-        Ok(match kind {
-            L1OpKind::Commit => Rollup::commitBlocksCall {
-                lastCommitted: self.stored_info(first - 1).await?,
-                newBlocks: blocks.iter().map(commit_block_info).collect::<Result<_, _>>()?,
+        let bytes = match kind {
+            L1OpKind::Commit => {
+                calldata::commit_blocks(&self.stored_info(first - 1).await?, &blocks)?
             }
-            .abi_encode(),
             L1OpKind::Prove => {
                 let mut proofs = Vec::new();
                 for n in first..=last {
                     proofs.push(self.proof(n).await?);
                 }
-                Rollup::proveBlocksCall {
-                    blocks: blocks.iter().map(stored_block_info).collect::<Result<_, _>>()?,
-                    proofs,
-                }
-                .abi_encode()
+                calldata::prove_blocks(&blocks, &proofs)?
             }
-            L1OpKind::Execute => Rollup::executeBlocksCall {
-                blocks: blocks.iter().map(execute_block_info).collect::<Result<_, _>>()?,
-            }
-            .abi_encode(),
+            L1OpKind::Execute => calldata::execute_blocks(&blocks)?,
             L1OpKind::CommitProveExecute => {
                 let block = blocks
                     .first()
                     .ok_or_else(|| NodeError::Corrupt(format!("empty range {first}..={last}")))?;
-                let ops: Vec<Bytes> = pending_onchain_ops(block)?;
-                Rollup::commitProveExecuteCall {
-                    lastCommitted: self.stored_info(first - 1).await?,
-                    newBlock: commit_block_info(block)?,
-                    proof: self.proof(first).await?,
-                    pendingOnchainOps: ops,
-                }
-                .abi_encode()
+                let last_committed = self.stored_info(first - 1).await?;
+                calldata::commit_prove_execute(&last_committed, block, &self.proof(first).await?)?
             }
-        })
+        };
+        Ok(bytes.to_vec())
     }
 }
 

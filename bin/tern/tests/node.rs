@@ -122,6 +122,12 @@ fn setup(dir: &Path, url: &str) -> Setup {
     let k = keys.to_str().expect("utf-8");
     ok(tern(&["prover", "setup", "--capacity", CAPACITY, "--out", k]));
     ok(tern(&["prover", "setup-exit", "--out", k]));
+    deploy(url, keys)
+}
+
+/// Deploys a rollup with the keys in `keys`.
+fn deploy(url: &str, keys: PathBuf) -> Setup {
+    let k = keys.to_str().expect("utf-8");
     let out = ok(tern(&[
         "deploy",
         "--l1-rpc",
@@ -407,31 +413,9 @@ fn the_node_survives_sigkill_and_loses_nothing() {
     run_against(&url, &s, dir.path(), None);
     if let Some(db) = postgres_url() {
         // A second rollup on the same L1, so the PostgreSQL node starts from genesis too.
-        let second = deploy_again(&url, &s);
+        let second = deploy(&url, s.keys.clone());
         let pg_dir = dir.path().join("postgres");
         std::fs::create_dir_all(&pg_dir).expect("dir");
         run_against(&url, &second, &pg_dir, Some(&db));
-    }
-}
-
-fn deploy_again(url: &str, s: &Setup) -> Setup {
-    let k = s.keys.to_str().expect("utf-8");
-    let out = ok(tern(&[
-        "deploy",
-        "--l1-rpc",
-        url,
-        "--key",
-        DEV_KEY,
-        "--keys",
-        k,
-        "--capacity",
-        CAPACITY,
-        "--json",
-    ]));
-    let report: Value = serde_json::from_str(&out).expect("deploy JSON");
-    Setup {
-        keys: s.keys.clone(),
-        contract: report["contract"].as_str().expect("contract").to_owned(),
-        deploy_block: report["deploy_block"].as_u64().expect("deploy block"),
     }
 }

@@ -7,16 +7,17 @@ use crate::metrics::Metrics;
 use crate::prover::{unix_now, work_once, StoreJobs, WorkerConfig};
 use crate::sender::{Sender, SenderConfig, SenderStep};
 use crate::sequencer::{
-    tx_hash, verify_item, AdmissionError, QueuedItem, SealOutcome, Sequencer, SequencerConfig,
+    needs_facts, tx_hash, verify_item, AdmissionError, OnchainFacts, QueuedItem, SealOutcome,
+    Sequencer, SequencerConfig,
 };
 use crate::watcher::{WatchStep, Watcher, WatcherConfig};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tern_primitives::Fr;
+use tern_primitives::{Address, Fr};
 use tern_prover::Keys;
 use tern_state::{State, TxItem};
 use tern_storage::{ChainMeta, Storage, StorageError};
-use tern_types::SignedTx;
+use tern_types::{Nonce, SignedTx};
 use tokio::sync::{watch, Mutex};
 use tokio::task::JoinSet;
 
@@ -101,8 +102,15 @@ impl<S: Storage> NodeCore<S> {
         // Signatures are checked before the lock, so concurrent submissions check theirs in
         // parallel; only the state checks are serial.
         let signers = verify_item(&item);
+        let facts = if needs_facts(&item) {
+            let wanted = self.sequencer.lock().await.onchain_auths([&item]);
+            lookup_facts(&self.store, &wanted).await?
+        } else {
+            OnchainFacts::new()
+        };
         let now = unix_now();
         let mut seq = self.sequencer.lock().await;
+        seq.add_facts(facts);
         let admission = seq.check_verified(item, signers, now)?;
         let stored =
             self.store.insert_mempool_item(&admission.encoded, &admission.hashes, batch, now).await;
@@ -125,6 +133,8 @@ impl<S: Storage> NodeCore<S> {
         let priority = self.store.pending_priority_ops().await?;
         let tokens: Vec<_> = self.store.tokens().await?.into_iter().map(|t| t.id).collect();
         let mut seq = self.sequencer.lock().await;
+        let wanted = seq.queued_onchain_auths();
+        seq.set_facts(lookup_facts(&self.store, &wanted).await?);
         seq.list_tokens(&tokens).map_err(|e| NodeError::Corrupt(format!("token: {e}")))?;
         let number = seq.last_number() + 1;
         match seq.seal(&priority, unix_now())? {
@@ -152,6 +162,20 @@ impl<S: Storage> NodeCore<S> {
     pub async fn queue_len(&self) -> usize {
         self.sequencer.lock().await.queue_len()
     }
+}
+
+/// The on-chain ChangePubKey facts stored for `wanted` `(address, nonce)` pairs.
+async fn lookup_facts<S: Storage>(
+    store: &S,
+    wanted: &[(Address, Nonce)],
+) -> Result<OnchainFacts, StorageError> {
+    let mut facts = OnchainFacts::new();
+    for &(owner, nonce) in wanted {
+        if let Some(hash) = store.auth_fact(owner, nonce).await? {
+            facts.insert((owner, hash, nonce));
+        }
+    }
+    Ok(facts)
 }
 
 /// Loads the sequencer from storage: the last state, checked against the last block's root,
@@ -194,7 +218,9 @@ async fn load_sequencer<S: Storage>(
         queued.push(QueuedItem { seq: item.seq, item: tx_item, hashes: item.hashes });
     }
     tracing::info!(block = last, queued = queued.len(), "state loaded");
-    Ok(Sequencer::new(config, state, last, timestamp, queued))
+    let mut seq = Sequencer::new(config, state, last, timestamp, queued);
+    seq.set_facts(lookup_facts(store, &seq.queued_onchain_auths()).await?);
+    Ok(seq)
 }
 
 /// Checks the database belongs to this chain and contract (or claims it for them).

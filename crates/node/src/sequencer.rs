@@ -8,16 +8,19 @@
 //! only, and lets the block builder reject the rest).
 
 use std::collections::{BTreeMap, BTreeSet};
+use tern_primitives::eddsa::PubKeyHash;
 use tern_primitives::field::fr_to_be_bytes;
+use tern_primitives::Address;
 use tern_state::execute::{BlockContext, Fees, VerifiedSigners};
 use tern_state::state::StateCheckpoint;
 use tern_state::{
-    build_block_with_signers, BlockError, BlockParams, BuiltBlock, ChainConfig, NoFacts, State,
-    TxError, TxItem,
+    build_block_with_signers, BlockError, BlockParams, BuiltBlock, ChainConfig, State, TxError,
+    TxItem,
 };
 pub use tern_storage::FailedItem;
 use tern_storage::{SealedBlock, StoredPriorityOp};
-use tern_types::{AccountId, Op, SignedTx, TokenId};
+use tern_types::tx::ChangePubKeyAuth;
+use tern_types::{AccountId, Nonce, Op, SignedTx, TokenId};
 
 /// How much the mempool holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,7 +165,13 @@ pub struct Sequencer {
     signers: BTreeMap<u64, Vec<VerifiedSigners>>,
     known: BTreeSet<[u8; 32]>,
     per_account: BTreeMap<AccountId, usize>,
+    /// On-chain ChangePubKey authorisations the node read from storage
+    /// ([`Sequencer::onchain_auths`]).
+    facts: OnchainFacts,
 }
+
+/// `(address, key hash, nonce)` authorised on chain.
+pub type OnchainFacts = BTreeSet<(Address, PubKeyHash, Nonce)>;
 
 /// A transaction's hash as stored: its id (`SignedTx::hash`), big-endian.
 pub fn tx_hash(tx: &SignedTx) -> Result<[u8; 32], TxError> {
@@ -174,6 +183,14 @@ fn txs_of(item: &TxItem) -> &[SignedTx] {
         TxItem::Single(tx) => std::slice::from_ref(tx),
         TxItem::Batch(txs) => txs,
     }
+}
+
+/// Whether `item` holds a ChangePubKey authorised on chain, so its facts must be looked up
+/// ([`Sequencer::onchain_auths`]) before admission.
+pub fn needs_facts(item: &TxItem) -> bool {
+    txs_of(item)
+        .iter()
+        .any(|tx| matches!(tx, SignedTx::ChangePubKey(c) if c.tx.auth == ChangePubKeyAuth::Onchain))
 }
 
 /// Accounts whose nonces an item uses.
@@ -210,6 +227,7 @@ impl Sequencer {
             signers: BTreeMap::new(),
             known: BTreeSet::new(),
             per_account: BTreeMap::new(),
+            facts: OnchainFacts::new(),
         };
         s.rebuild_pending(last_timestamp);
         s
@@ -244,6 +262,47 @@ impl Sequencer {
         self.committed.commit();
         self.pending.commit();
         Ok(())
+    }
+
+    /// The `(address, nonce)` of every ChangePubKey in `items` authorised on chain, whose
+    /// facts the node must look up before the sequencer can judge them. Addresses come from
+    /// the pending state, so an account created by a queued item is found too.
+    pub fn onchain_auths<'a>(
+        &self,
+        items: impl IntoIterator<Item = &'a TxItem>,
+    ) -> Vec<(Address, Nonce)> {
+        let mut out = Vec::new();
+        for tx in items.into_iter().flat_map(txs_of) {
+            if let SignedTx::ChangePubKey(c) = tx {
+                if c.tx.auth == ChangePubKeyAuth::Onchain {
+                    if let Some(account) = self.pending.account(c.tx.account_id) {
+                        out.push((account.address, c.tx.nonce));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The same for every queued item: what [`Sequencer::set_facts`] needs before a seal.
+    pub fn queued_onchain_auths(&self) -> Vec<(Address, Nonce)> {
+        self.onchain_auths(self.queue.iter().map(|q| &q.item))
+    }
+
+    /// Replaces the on-chain facts the sequencer relies on (before a seal, with fresh ones, so a
+    /// fact withdrawn since admission fails its ChangePubKey instead of the L1 commit). If they
+    /// changed, the pending state is rebuilt under them, so a queued item they now allow or
+    /// forbid shows in what later admissions see (after a restart, for instance).
+    pub fn set_facts(&mut self, facts: OnchainFacts) {
+        if facts != self.facts {
+            self.facts = facts;
+            self.rebuild_pending(self.last_timestamp);
+        }
+    }
+
+    /// Adds facts (before admitting an item that needs them).
+    pub fn add_facts(&mut self, facts: OnchainFacts) {
+        self.facts.extend(facts);
     }
 
     /// Checks `item` against the pending state at time `now` and applies it there.
@@ -317,7 +376,7 @@ impl Sequencer {
             chain: self.config.chain,
             timestamp,
             fee_account: self.config.fee_account,
-            facts: &NoFacts,
+            facts: &self.facts,
         };
         // Fees are credited when a block is sealed; the pending state leaves them out, which
         // only understates the fee account's balance.
@@ -388,7 +447,7 @@ impl Sequencer {
             .map(|q| self.signers.get(&q.seq).cloned().unwrap_or_default())
             .collect();
         let state = self.committed.clone();
-        let built = build_block_with_signers(state, &params, &ops, &items, &signers, &NoFacts)
+        let built = build_block_with_signers(state, &params, &ops, &items, &signers, &self.facts)
             .map_err(|source| SequencerError::Block { number, source })?;
         let failed = self.failures(&built);
         if built.block.ops.is_empty() {

@@ -1,4 +1,5 @@
-//! The L1 watcher: copies the rollup's priority requests and token listings into storage,
+//! The L1 watcher: copies the rollup's priority requests, token listings and on-chain
+//! ChangePubKey authorisations into storage,
 //! `confirmations` blocks behind L1's head.
 //!
 //! Each range's events and the new cursor (the range's last block and its hash) are written in
@@ -13,7 +14,8 @@ use crate::error::NodeError;
 use crate::l1::L1Port;
 use std::sync::Arc;
 use tern_l1::{L1Event, L1EventKind};
-use tern_storage::{Storage, StoredPriorityOp, TokenInfo, WatchedRange};
+use tern_primitives::eddsa::PubKeyHash;
+use tern_storage::{AuthFactEvent, Storage, StoredPriorityOp, TokenInfo, WatchedRange};
 
 /// How the watcher follows L1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +137,21 @@ fn watched_range(events: &[L1Event], cursor: (u64, [u8; 32])) -> WatchedRange {
                 address: *address,
                 l1_block: event.block_number,
             }),
+            L1EventKind::FactAuthSet { owner, nonce, pubkey_hash } => {
+                range.auth_facts.push(AuthFactEvent::Set {
+                    owner: *owner,
+                    nonce: *nonce,
+                    pubkey_hash: PubKeyHash(*pubkey_hash),
+                    l1_block: event.block_number,
+                })
+            }
+            L1EventKind::FactAuthResetRequested { owner, nonce, .. } => {
+                range.auth_facts.push(AuthFactEvent::ResetRequested {
+                    owner: *owner,
+                    nonce: *nonce,
+                    l1_block: event.block_number,
+                })
+            }
             _ => {}
         }
     }

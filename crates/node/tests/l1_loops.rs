@@ -1,16 +1,19 @@
 //! The L1 sender and watcher against a scripted L1 (a fake `L1Port`, inside this test only)
 //! and a real SQLite database: a crash between saving and broadcasting, a stuck transaction
 //! resent with a higher fee, a revert that halts the sender, the one-call path, nonces across
-//! restarts, and a reorg under the watcher's cursor.
+//! restarts, a reorg under the watcher's cursor, and on-chain ChangePubKey facts.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tern_l1::{L1Event, L1EventKind, PriorityRequest};
 use tern_node::l1::{Broadcast, L1Fees, L1Port, L1Receipt, PortError, SignedL1Tx};
+use tern_node::metrics::Metrics;
+use tern_node::node::NodeCore;
 use tern_node::sender::{Sender, SenderConfig, SenderStep};
 use tern_node::sequencer::{MempoolLimits, SealOutcome, Sequencer, SequencerConfig};
 use tern_node::watcher::{WatchStep, Watcher, WatcherConfig};
 use tern_primitives::Address;
+use tern_state::wallet::{AuthKind, Wallet};
 use tern_state::{ChainConfig, PriorityOp, State};
 use tern_storage::{
     BlockStore, L1OpKind, L1OpStatus, L1Stage, L1TxStore, PriorityStore, ProverJobStore, SqlStore,
@@ -336,4 +339,55 @@ async fn the_watcher_follows_confirmed_blocks_and_rewinds_on_a_reorg() {
     let ops = store.pending_priority_ops().await.expect("ops");
     assert_eq!(ops.iter().map(|o| (o.serial_id, o.l1_block)).collect::<Vec<_>>(), [(0, 3), (1, 6)]);
     assert_eq!(store.priority_op(1).await.expect("op").map(|o| o.l1_block), Some(6));
+}
+
+#[tokio::test]
+async fn an_onchain_change_pubkey_is_admitted_once_the_watcher_has_seen_its_fact() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = SqlStore::open_data_dir(dir.path()).await.expect("sqlite");
+    let mut carol = Wallet::from_seed(3, CHAIN).expect("wallet");
+    let l1 = FakeL1::default();
+    let mut deposit = request(0, 2);
+    if let L1EventKind::PriorityRequest(p) = &mut deposit.kind {
+        p.op = PriorityOp::Deposit { token: ETH, amount: 9, to: carol.address };
+    }
+    let fact = L1Event {
+        block_number: 3,
+        tx_hash: None,
+        log_index: Some(0),
+        kind: L1EventKind::FactAuthSet {
+            owner: carol.address,
+            nonce: 0,
+            pubkey_hash: carol.pubkey_hash().0,
+        },
+    };
+    l1.with(|c| {
+        c.head = 2;
+        c.events = vec![deposit, fact];
+    });
+    let config = WatcherConfig { confirmations: 0, max_range: 100, max_reorg_depth: 100 };
+    let watcher = Watcher::new(store.clone(), Arc::new(l1.clone()), config, 1);
+    while watcher.step().await.expect("step") != WatchStep::Idle {}
+    let seq_config = SequencerConfig {
+        chain: CHAIN,
+        capacity: 8,
+        fee_account: AccountId(0),
+        limits: MempoolLimits::default(),
+    };
+    let core = NodeCore::new(
+        store.clone(),
+        Sequencer::new(seq_config, State::new(), 0, 0, vec![]),
+        Metrics::new().expect("metrics"),
+    );
+    assert_eq!(core.seal().await.expect("seal"), Some(1), "carol's deposit");
+    carol.account_id = AccountId(0);
+    let cpk = carol.change_pubkey(AuthKind::Onchain, ETH, 0).expect("sign").encode();
+    let err = core.submit(std::slice::from_ref(&cpk), false).await.expect_err("no fact yet");
+    assert!(err.to_string().contains("on-chain"), "{err}");
+    l1.with(|c| c.head = 3);
+    while watcher.step().await.expect("step") != WatchStep::Idle {}
+    core.submit(&[cpk], false).await.expect("admitted with the fact");
+    assert_eq!(core.seal().await.expect("seal"), Some(2));
+    let block = store.block(2).await.expect("read").expect("block 2");
+    assert_eq!(block.block.ops.len(), 1, "the ChangePubKey");
 }

@@ -1,7 +1,8 @@
 //! The mempool's admission rules and the sequencer's sealing, without I/O.
 
 use tern_node::sequencer::{
-    AdmissionError, MempoolLimits, QueuedItem, SealOutcome, Sequencer, SequencerConfig,
+    needs_facts, AdmissionError, MempoolLimits, OnchainFacts, QueuedItem, SealOutcome, Sequencer,
+    SequencerConfig,
 };
 use tern_primitives::Address;
 use tern_state::wallet::{AuthKind, Wallet};
@@ -201,4 +202,41 @@ fn a_transaction_that_expires_in_the_queue_fails_without_a_block() {
     }
     seq.drop_failed(&[7]);
     assert_eq!(seq.queue_len(), 0);
+}
+
+#[test]
+fn an_onchain_change_pubkey_needs_its_fact_at_admission_and_at_sealing() {
+    let (mut seq, _) = chain();
+    let mut carol = Wallet::from_seed(3, CHAIN).expect("wallet");
+    let sealing = block(&seq, &[deposit(3, carol.address, 500)]);
+    seq.finish_seal(sealing);
+    carol.account_id = AccountId(3);
+    let item = TxItem::Single(carol.change_pubkey(AuthKind::Onchain, ETH, 0).expect("sign"));
+    assert!(needs_facts(&item));
+    assert_eq!(seq.onchain_auths([&item]), vec![(carol.address, 0)]);
+    let err = refuse(&mut seq, item.clone());
+    assert!(err.to_string().contains("on-chain"), "{err}");
+    // A fact for another key or nonce does not help.
+    let other = OnchainFacts::from([(carol.address, carol.pubkey_hash(), 1)]);
+    seq.add_facts(other);
+    refuse(&mut seq, item.clone());
+    let fact = OnchainFacts::from([(carol.address, carol.pubkey_hash(), 0)]);
+    seq.add_facts(fact.clone());
+    let a = seq.check(item, NOW).expect("admitted with its fact");
+    seq.accept(a, 9);
+    assert_eq!(seq.queued_onchain_auths(), vec![(carol.address, 0)]);
+    // The fact is gone by sealing time (its owner replaced it): the ChangePubKey fails, not
+    // the L1 commit.
+    seq.set_facts(OnchainFacts::new());
+    match seq.seal(&[], NOW).expect("seal") {
+        SealOutcome::OnlyFailures(f) => assert_eq!(f[0].seq, 9),
+        other => panic!("expected the ChangePubKey to fail, got {other:?}"),
+    }
+    // With the fact, it is sealed and the key is set.
+    seq.set_facts(fact);
+    let sealing = block(&seq, &[]);
+    seq.finish_seal(sealing);
+    let account = seq.committed().account(AccountId(3)).expect("carol");
+    assert_eq!(account.pubkey_hash, carol.pubkey_hash());
+    assert!(!needs_facts(&TxItem::Single(carol.transfer(Address::ZERO, ETH, 1, 0).expect("sign"))));
 }

@@ -1,6 +1,7 @@
 //! The storage interface: domain types and one trait per table group.
 
 use std::future::Future;
+use tern_primitives::eddsa::PubKeyHash;
 use tern_primitives::{Address, Fr};
 use tern_state::{Account, Nft, PriorityOp};
 use tern_types::{AccountId, Block, NftId, TokenId};
@@ -479,6 +480,32 @@ pub struct TokenInfo {
     pub l1_block: u64,
 }
 
+/// An on-chain ChangePubKey authorisation event (`FactAuthSet` or `FactAuthResetRequested`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthFactEvent {
+    /// `setAuthPubkeyHash`: `owner` authorises `pubkey_hash` for its ChangePubKey at `nonce`,
+    /// replacing any earlier fact for that nonce.
+    Set {
+        /// The L1 address that authorised it.
+        owner: Address,
+        /// The account nonce the ChangePubKey must have.
+        nonce: u32,
+        /// The key hash it may set.
+        pubkey_hash: PubKeyHash,
+        /// The L1 block of the event.
+        l1_block: u64,
+    },
+    /// The owner asked to replace its fact for `nonce` (possible after a time lock).
+    ResetRequested {
+        /// The owner.
+        owner: Address,
+        /// The nonce.
+        nonce: u32,
+        /// The L1 block of the event.
+        l1_block: u64,
+    },
+}
+
 /// What the watcher saw in one range of L1 blocks, written with the new cursor in one
 /// transaction.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -488,6 +515,8 @@ pub struct WatchedRange {
     pub priority_ops: Vec<StoredPriorityOp>,
     /// Newly listed tokens.
     pub tokens: Vec<TokenInfo>,
+    /// On-chain ChangePubKey authorisations, in L1 order.
+    pub auth_facts: Vec<AuthFactEvent>,
     /// The last L1 block of the range and its hash: the new cursor.
     pub cursor: (u64, [u8; 32]),
     /// Hashes of the range's blocks worth keeping for reorg detection (number, hash).
@@ -515,6 +544,13 @@ pub trait WatcherStore: Send + Sync {
     fn rewind_l1(&self, number: u64) -> impl Future<Output = StorageResult<()>> + Send;
     /// Listed tokens, by id.
     fn tokens(&self) -> impl Future<Output = StorageResult<Vec<TokenInfo>>> + Send;
+    /// The key hash `owner` authorised on chain for its ChangePubKey at `nonce`, unless it
+    /// asked to replace it: a fact the owner may still change is not one to build a block on.
+    fn auth_fact(
+        &self,
+        owner: Address,
+        nonce: u32,
+    ) -> impl Future<Output = StorageResult<Option<PubKeyHash>>> + Send;
 }
 
 /// Everything the node stores.

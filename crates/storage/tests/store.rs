@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
+use tern_primitives::eddsa::PubKeyHash;
 use tern_primitives::field::fr_to_be_bytes;
 use tern_primitives::{Address, Fr};
 use tern_state::{Account, BuiltBlock, PriorityOp, State};
@@ -498,6 +499,14 @@ async fn l1_journal(store: SqlStore) {
 
 // ---- watcher ----
 
+fn owner(n: u8) -> Address {
+    Address::repeat_byte(0x40 + n)
+}
+
+fn fact(who: u8, nonce: u32, hash: u8, l1_block: u64) -> AuthFactEvent {
+    AuthFactEvent::Set { owner: owner(who), nonce, pubkey_hash: PubKeyHash([hash; 20]), l1_block }
+}
+
 async fn watcher(store: SqlStore) {
     assert_eq!(store.l1_cursor().await.expect("cursor"), None);
     let usdc = TokenInfo { id: TokenId(1), address: Address::repeat_byte(1), l1_block: 11 };
@@ -505,6 +514,7 @@ async fn watcher(store: SqlStore) {
     let r1 = WatchedRange {
         priority_ops: vec![deposit(0, 11), deposit(1, 12)],
         tokens: vec![usdc.clone()],
+        auth_facts: vec![fact(1, 0, 7, 11), fact(2, 0, 8, 11), fact(1, 0, 9, 12)],
         cursor: (12, [12; 32]),
         block_hashes: vec![(11, [11; 32])],
     };
@@ -513,10 +523,21 @@ async fn watcher(store: SqlStore) {
     let r2 = WatchedRange {
         priority_ops: vec![deposit(2, 14)],
         tokens: vec![dai.clone()],
+        auth_facts: vec![
+            AuthFactEvent::ResetRequested { owner: owner(2), nonce: 0, l1_block: 13 },
+            fact(3, 4, 5, 14),
+        ],
         cursor: (15, [15; 32]),
         block_hashes: vec![(14, [14; 32])],
     };
+    // The later fact for the same owner and nonce replaces the earlier one.
+    assert_eq!(store.auth_fact(owner(1), 0).await.expect("fact"), Some(PubKeyHash([9; 20])));
+    assert_eq!(store.auth_fact(owner(2), 0).await.expect("fact"), Some(PubKeyHash([8; 20])));
     store.apply_watched_range(&r2).await.expect("range 2");
+    // A fact whose owner asked to replace it is no longer one to rely on.
+    assert_eq!(store.auth_fact(owner(2), 0).await.expect("fact"), None);
+    assert_eq!(store.auth_fact(owner(3), 4).await.expect("fact"), Some(PubKeyHash([5; 20])));
+    assert_eq!(store.auth_fact(owner(3), 5).await.expect("fact"), None);
     assert_eq!(store.l1_cursor().await.expect("cursor"), Some((15, [15; 32])));
     assert_eq!(store.l1_block_hash(12).await.expect("hash"), Some([12; 32]));
     assert_eq!(store.tokens().await.expect("tokens"), vec![usdc.clone(), dai]);
@@ -536,6 +557,8 @@ async fn watcher(store: SqlStore) {
     assert_eq!(store.l1_cursor().await.expect("cursor"), Some((12, [12; 32])));
     assert_eq!(store.l1_block_hash(14).await.expect("hash"), None);
     assert_eq!(store.tokens().await.expect("tokens"), vec![usdc]);
+    assert_eq!(store.auth_fact(owner(3), 4).await.expect("fact"), None, "set above the fork");
+    assert_eq!(store.auth_fact(owner(1), 0).await.expect("fact"), Some(PubKeyHash([9; 20])));
     let pending: Vec<_> =
         store.pending_priority_ops().await.expect("ops").iter().map(|o| o.serial_id).collect();
     assert_eq!(pending, vec![0, 1]);

@@ -4,8 +4,12 @@
 use super::codec::int;
 use super::priority::insert_priority_op;
 use super::{cols, commit, db, SqlStore};
-use crate::types::{StorageError, StorageResult, TokenInfo, WatchedRange, WatcherStore};
+use crate::types::{
+    AuthFactEvent, StorageError, StorageResult, TokenInfo, WatchedRange, WatcherStore,
+};
 use sqlx::{Any, Transaction};
+use tern_primitives::eddsa::PubKeyHash;
+use tern_primitives::Address;
 
 async fn insert_token(tx: &mut Transaction<'static, Any>, t: &TokenInfo) -> StorageResult<()> {
     let row = sqlx::query("SELECT id, address, l1_block FROM tokens WHERE id = $1")
@@ -40,6 +44,43 @@ fn token_from_row(row: &sqlx::any::AnyRow) -> StorageResult<TokenInfo> {
         address: c.address("address")?,
         l1_block: c.u64("l1_block")?,
     })
+}
+
+async fn apply_auth_fact(
+    tx: &mut Transaction<'static, Any>,
+    event: &AuthFactEvent,
+) -> StorageResult<()> {
+    let q = "apply_watched_range";
+    match event {
+        AuthFactEvent::Set { owner, nonce, pubkey_hash, l1_block } => {
+            sqlx::query(
+                "INSERT INTO auth_facts (owner, nonce, pubkey_hash, reset_requested, l1_block) \
+                 VALUES ($1, $2, $3, 0, $4) ON CONFLICT (owner, nonce) DO UPDATE SET \
+                 pubkey_hash = excluded.pubkey_hash, reset_requested = 0, \
+                 l1_block = excluded.l1_block",
+            )
+            .bind(owner.to_vec())
+            .bind(i64::from(*nonce))
+            .bind(pubkey_hash.0.to_vec())
+            .bind(int(*l1_block, "L1 block")?)
+            .execute(&mut **tx)
+            .await
+            .map_err(db(q))?;
+        }
+        AuthFactEvent::ResetRequested { owner, nonce, l1_block } => {
+            sqlx::query(
+                "UPDATE auth_facts SET reset_requested = 1, l1_block = $3 \
+                 WHERE owner = $1 AND nonce = $2",
+            )
+            .bind(owner.to_vec())
+            .bind(i64::from(*nonce))
+            .bind(int(*l1_block, "L1 block")?)
+            .execute(&mut **tx)
+            .await
+            .map_err(db(q))?;
+        }
+    }
+    Ok(())
 }
 
 async fn put_block_hash(
@@ -110,6 +151,9 @@ impl WatcherStore for SqlStore {
         for t in &range.tokens {
             insert_token(&mut tx, t).await?;
         }
+        for event in &range.auth_facts {
+            apply_auth_fact(&mut tx, event).await?;
+        }
         for (number, hash) in &range.block_hashes {
             put_block_hash(&mut tx, *number, hash, q).await?;
         }
@@ -148,6 +192,9 @@ impl WatcherStore for SqlStore {
         for sql in [
             "DELETE FROM priority_ops WHERE l1_block > $1",
             "DELETE FROM tokens WHERE l1_block > $1",
+            // A fact set or reset above the fork is forgotten whole: the node then refuses
+            // ChangePubKeys it might have accepted, never the other way round.
+            "DELETE FROM auth_facts WHERE l1_block > $1",
             "DELETE FROM l1_block_hashes WHERE number > $1",
         ] {
             sqlx::query(sql).bind(n).execute(&mut *tx).await.map_err(db(q))?;
@@ -162,5 +209,18 @@ impl WatcherStore for SqlStore {
             .await
             .map_err(db("tokens"))?;
         rows.iter().map(token_from_row).collect()
+    }
+
+    async fn auth_fact(&self, owner: Address, nonce: u32) -> StorageResult<Option<PubKeyHash>> {
+        let row = sqlx::query(
+            "SELECT pubkey_hash FROM auth_facts \
+             WHERE owner = $1 AND nonce = $2 AND reset_requested = 0",
+        )
+        .bind(owner.to_vec())
+        .bind(i64::from(nonce))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("auth_fact"))?;
+        row.map(|row| cols(&row, "auth_facts").pubkey_hash("pubkey_hash")).transpose()
     }
 }

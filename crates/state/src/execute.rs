@@ -73,7 +73,7 @@ impl Fees {
         self.0.iter()
     }
 
-    fn add(&mut self, token: TokenId, fee: u128) -> Result<(), TxError> {
+    pub(crate) fn add(&mut self, token: TokenId, fee: u128) -> Result<(), TxError> {
         if fee == 0 {
             return Ok(());
         }

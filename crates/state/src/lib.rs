@@ -9,6 +9,7 @@ pub mod builder;
 pub mod demo;
 pub mod error;
 pub mod execute;
+pub mod replay;
 pub mod state;
 pub mod tree;
 pub mod wallet;

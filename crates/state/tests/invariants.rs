@@ -10,7 +10,9 @@
 //! (b) each account's nonce rises by exactly the number of its applied transactions (plus one
 //!     for each fill-or-kill order it had filled by another submitter);
 //! (c) the incremental root equals `State::root_from_scratch()`;
-//! (d) a rejected transaction leaves the state bit-identical (root and all account data).
+//! (d) a rejected transaction leaves the state bit-identical (root and all account data);
+//! (e) replaying the block's pubdata alone (`replay_block`, as a restore does) gives the same
+//!     state.
 
 mod common;
 
@@ -20,8 +22,10 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use tern_primitives::Address;
 use tern_state::execute::{verify_signatures, BlockContext, Fees};
+use tern_state::replay::replay_block;
 use tern_state::wallet::Wallet;
 use tern_state::{PriorityOp, Rejected, State, TxItem};
+use tern_types::block::decode_pubdata;
 use tern_types::{AccountId, Op, SignedTx, TimeRange, TokenId, ETH};
 
 /// Number of wallets with keys.
@@ -357,6 +361,12 @@ fn run_block(
     assert_eq!(post.root(), post.root_from_scratch().expect("root from scratch"));
     assert_eq!(built.block.header.old_root, pre_snapshot.root);
     assert_eq!(built.block.header.new_root, post.root());
+
+    // (e) the pubdata alone replays to the same state (what a restore from L1 does).
+    let mut replayed = pre.clone();
+    let decoded = decode_pubdata(&built.block.pubdata().expect("pubdata")).expect("decodes");
+    replay_block(&mut replayed, FEE_ACCOUNT, &decoded).expect("the block replays");
+    assert_eq!(snapshot(&mut replayed), snapshot(&mut post), "replayed state differs");
 
     // (a) supply changes only by deposits minus withdrawals.
     for token in LISTED {

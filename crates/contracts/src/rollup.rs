@@ -141,3 +141,95 @@ pub fn execute_block_info(block: &Block) -> Result<ExecuteBlockInfo, RollupArgsE
 pub fn bytes20(b: &[u8; 20]) -> FixedBytes<20> {
     FixedBytes::from(*b)
 }
+
+/// Why a commit transaction's input does not give back blocks.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitDecodeError {
+    /// The input is not a `commitBlocks` or `commitProveExecute` call.
+    #[error("not a commitBlocks or commitProveExecute call (selector {0})")]
+    NotACommit(String),
+    /// The call's arguments do not ABI-decode.
+    #[error("the commit call does not decode: {0}")]
+    Abi(String),
+    /// The pubdata does not decode into operations.
+    #[error("block {number}'s pubdata does not decode: {source}")]
+    Pubdata {
+        /// The block.
+        number: u64,
+        /// The failure.
+        source: tern_types::DecodeError,
+    },
+    /// Another field is malformed (a root out of the field, an unknown authorisation kind).
+    #[error("block {number}: {reason}")]
+    Field {
+        /// The block.
+        number: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Rebuilt from its parts, the block does not give back the committed arguments.
+    #[error("block {0} does not re-encode to the committed arguments")]
+    NotCanonical(u64),
+}
+
+/// The blocks a `commitBlocks` or `commitProveExecute` transaction's input commits.
+pub fn committed_blocks(input: &[u8]) -> Result<Vec<CommitBlockInfo>, CommitDecodeError> {
+    use crate::bindings::Rollup::{commitBlocksCall, commitProveExecuteCall};
+    use alloy_sol_types::SolCall;
+    let selector = input.get(..4).ok_or_else(|| CommitDecodeError::NotACommit("none".into()))?;
+    if selector == commitBlocksCall::SELECTOR {
+        let call = commitBlocksCall::abi_decode(input)
+            .map_err(|e| CommitDecodeError::Abi(e.to_string()))?;
+        Ok(call.newBlocks)
+    } else if selector == commitProveExecuteCall::SELECTOR {
+        let call = commitProveExecuteCall::abi_decode(input)
+            .map_err(|e| CommitDecodeError::Abi(e.to_string()))?;
+        Ok(vec![call.newBlock])
+    } else {
+        Err(CommitDecodeError::NotACommit(alloy_primitives::hex::encode_prefixed(selector)))
+    }
+}
+
+/// A ChangePubKey authorisation from its `commitBlocks` encoding ([`auth_bytes`]).
+pub fn auth_from_bytes(bytes: &[u8]) -> Option<ChangePubKeyAuth> {
+    let sig = |rest: &[u8]| <[u8; 65]>::try_from(rest).ok();
+    match bytes.split_first()? {
+        (0, []) => Some(ChangePubKeyAuth::Onchain),
+        (1, rest) => sig(rest).map(ChangePubKeyAuth::Ecdsa),
+        (2, rest) => sig(rest).map(ChangePubKeyAuth::Eip712),
+        _ => None,
+    }
+}
+
+/// The native block behind committed arguments, on a chain whose previous root is
+/// `old_root`. The block must re-encode to exactly `info`, so nothing in the arguments is
+/// left unread or read two ways.
+pub fn block_from_commit(info: &CommitBlockInfo, old_root: Fr) -> Result<Block, CommitDecodeError> {
+    let number = info.blockNumber;
+    let field = |reason: String| CommitDecodeError::Field { number, reason };
+    let ops = tern_types::block::decode_pubdata(&info.pubdata)
+        .map_err(|source| CommitDecodeError::Pubdata { number, source })?;
+    let new_root = tern_primitives::field::fr_from_be_bytes(&info.newStateRoot.0)
+        .map_err(|e| field(format!("new state root: {e}")))?;
+    let change_pubkey_auth = info
+        .changePubKeyAuth
+        .iter()
+        .map(|b| auth_from_bytes(b).ok_or_else(|| field("unknown ChangePubKey authorisation".into())))
+        .collect::<Result<_, _>>()?;
+    let block = Block {
+        header: tern_types::BlockHeader {
+            number,
+            fee_account: tern_types::AccountId(info.feeAccount),
+            timestamp: info.timestamp,
+            old_root,
+            new_root,
+        },
+        ops,
+        capacity: info.pubdata.len() / tern_types::params::CHUNK_BYTES,
+        change_pubkey_auth,
+    };
+    match commit_block_info(&block) {
+        Ok(again) if &again == info => Ok(block),
+        _ => Err(CommitDecodeError::NotCanonical(number)),
+    }
+}

@@ -246,6 +246,15 @@ pub trait BlockStore: Send + Sync {
         &self,
         sealed: &SealedBlock,
     ) -> impl Future<Output = StorageResult<()>> + Send;
+    /// Writes a block rebuilt from L1 (`tern restore`) in one transaction: as
+    /// [`BlockStore::write_sealed_block`], but already executed on L1 by the transactions
+    /// `l1_txs` (commit, prove, execute), and with its prover job marked proven (its proof is
+    /// L1's; no worker ever takes it). `sealed` has no mempool items.
+    fn write_restored_block(
+        &self,
+        sealed: &SealedBlock,
+        l1_txs: [[u8; 32]; 3],
+    ) -> impl Future<Output = StorageResult<()>> + Send;
     /// The last sealed block's number (0 before any).
     fn last_block_number(&self) -> impl Future<Output = StorageResult<u64>> + Send;
     /// A block by number.

@@ -202,6 +202,41 @@ impl BlockStore for SqlStore {
         commit(tx, Q).await
     }
 
+    async fn write_restored_block(
+        &self,
+        sealed: &SealedBlock,
+        l1_txs: [[u8; 32]; 3],
+    ) -> StorageResult<()> {
+        let q = "write_restored_block";
+        if !sealed.consumed_items.is_empty() || !sealed.included.is_empty() {
+            return Err(StorageError::Conflict("a restored block has no mempool items".into()));
+        }
+        let number = int(sealed.block.header.number, "block number")?;
+        let mut tx = self.begin(q).await?;
+        check_sequence(&mut tx, &sealed.block.header).await?;
+        insert_block(&mut tx, sealed).await?;
+        mark_consumed(&mut tx, sealed, number).await?;
+        write_diff(&mut tx, number, &sealed.diff).await?;
+        sqlx::query("INSERT INTO prover_jobs (block, status, attempts) VALUES ($1, 2, 0)")
+            .bind(number)
+            .execute(&mut *tx)
+            .await
+            .map_err(db(q))?;
+        let [commit_tx, prove_tx, execute_tx] = l1_txs.map(|h| h.to_vec());
+        sqlx::query(
+            "UPDATE blocks SET stage = 3, commit_tx = $1, prove_tx = $2, execute_tx = $3 \
+             WHERE number = $4",
+        )
+        .bind(commit_tx)
+        .bind(prove_tx)
+        .bind(execute_tx)
+        .bind(number)
+        .execute(&mut *tx)
+        .await
+        .map_err(db(q))?;
+        commit(tx, q).await
+    }
+
     async fn last_block_number(&self) -> StorageResult<u64> {
         let row = sqlx::query("SELECT COALESCE(MAX(number), 0) AS n FROM blocks")
             .fetch_one(&self.pool)

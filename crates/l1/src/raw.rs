@@ -137,6 +137,18 @@ impl RpcL1 {
         Ok(block.map(|b| b.header.hash))
     }
 
+    /// The input (calldata) of transaction `hash`, `None` if the node does not know it:
+    /// where a restore reads committed blocks' pubdata.
+    pub async fn tx_input(&self, hash: B256) -> L1Result<Option<Bytes>> {
+        use alloy_consensus::Transaction as _;
+        let tx = self
+            .provider()
+            .get_transaction_by_hash(hash)
+            .await
+            .map_err(|e| rpc_error("eth_getTransactionByHash", e))?;
+        Ok(tx.map(|t| t.input().clone()))
+    }
+
     /// The latest block's number and hash.
     pub async fn latest_block(&self) -> L1Result<(u64, B256)> {
         let block = self

@@ -238,7 +238,16 @@ async fn check_chain<S: Storage, L: L1Port>(
             settings.sequencer.chain.chain_id
         )));
     }
-    let meta = ChainMeta { chain_id, contract, deploy_block: settings.deploy_block, genesis_root };
+    let mut meta =
+        ChainMeta { chain_id, contract, deploy_block: settings.deploy_block, genesis_root };
+    // The deployment block only says where a fresh watcher starts: a database made by
+    // `tern restore` (which may start elsewhere) keeps its own.
+    if let Some(stored) = store.chain_meta().await? {
+        if (stored.chain_id, stored.contract, stored.genesis_root) == (chain_id, contract, genesis_root)
+        {
+            meta.deploy_block = stored.deploy_block;
+        }
+    }
     match store.init_chain_meta(&meta).await {
         Ok(()) => Ok(()),
         Err(StorageError::Conflict(why)) => Err(NodeError::Config(format!(

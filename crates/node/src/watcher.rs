@@ -13,9 +13,8 @@
 use crate::error::NodeError;
 use crate::l1::L1Port;
 use std::sync::Arc;
-use tern_l1::{L1Event, L1EventKind};
-use tern_primitives::eddsa::PubKeyHash;
-use tern_storage::{AuthFactEvent, Storage, StoredPriorityOp, TokenInfo, WatchedRange};
+use tern_l1::L1Event;
+use tern_storage::{Storage, WatchedRange};
 
 /// How the watcher follows L1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,39 +120,5 @@ impl<S: Storage, L: L1Port> Watcher<S, L> {
 
 /// The storage record of one range's events.
 fn watched_range(events: &[L1Event], cursor: (u64, [u8; 32])) -> WatchedRange {
-    let mut range = WatchedRange { cursor, block_hashes: vec![cursor], ..Default::default() };
-    for event in events {
-        match &event.kind {
-            L1EventKind::PriorityRequest(p) => range.priority_ops.push(StoredPriorityOp {
-                serial_id: p.serial_id,
-                op: p.op.clone(),
-                expiration: p.expiration,
-                l1_block: event.block_number,
-                l1_tx: event.tx_hash.map(|h| h.0).unwrap_or_default(),
-                processed_in: None,
-            }),
-            L1EventKind::TokenAdded { token, address } => range.tokens.push(TokenInfo {
-                id: *token,
-                address: *address,
-                l1_block: event.block_number,
-            }),
-            L1EventKind::FactAuthSet { owner, nonce, pubkey_hash } => {
-                range.auth_facts.push(AuthFactEvent::Set {
-                    owner: *owner,
-                    nonce: *nonce,
-                    pubkey_hash: PubKeyHash(*pubkey_hash),
-                    l1_block: event.block_number,
-                })
-            }
-            L1EventKind::FactAuthResetRequested { owner, nonce, .. } => {
-                range.auth_facts.push(AuthFactEvent::ResetRequested {
-                    owner: *owner,
-                    nonce: *nonce,
-                    l1_block: event.block_number,
-                })
-            }
-            _ => {}
-        }
-    }
-    range
+    WatchedRange { cursor, block_hashes: vec![cursor], ..tern_restore::watched_range(events) }
 }

@@ -6,6 +6,7 @@ mod deploy_cmd;
 mod node_cmd;
 mod progress_bar;
 mod prover_cmd;
+mod restore_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -49,6 +50,9 @@ enum Command {
     /// Run the node: take transactions, seal blocks, prove them and drive the contract on L1.
     /// Options come from flags, `TERN_*` environment variables or `--config FILE` (TOML).
     Node(tern_node::config::NodeOptions),
+    /// Rebuild the state from L1 alone (the rollup's events and commit calldata) into a node's
+    /// database, checking every block's root and commitment against L1; resumable.
+    Restore(restore_cmd::RestoreArgs),
     /// Benchmarks of the L1 side (gas).
     #[command(subcommand)]
     Bench(bench_gas::BenchCommand),
@@ -198,6 +202,7 @@ fn run() -> Result<ExitCode> {
         Command::Bench(cmd) => bench_gas::run(cmd),
         Command::Deploy(args) => deploy_cmd::run(args),
         Command::Node(options) => node_cmd::run(options),
+        Command::Restore(args) => restore_cmd::run(args),
     }
 }
 

@@ -48,7 +48,7 @@ async fn wait_for_signal() {
 }
 
 /// Log lines on stderr: Tern's crates at `INFO` (or what `TERN_LOG` names: `debug`, `warn`, …).
-fn init_logs() {
+pub(crate) fn init_logs() {
     use std::io::IsTerminal;
     use tracing_subscriber::filter::Targets;
     use tracing_subscriber::layer::SubscriberExt;

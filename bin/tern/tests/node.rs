@@ -11,6 +11,11 @@
 //! - a native replay of the stored blocks (the deterministic builder on the stored priority
 //!   requests and transactions) rebuilds every block and its root.
 //!
+//!
+//! Then `tern restore` rebuilds the chain from L1 alone into a fresh database (killed once
+//! after its first block, then run again): it must end on L1's last executed root, and a node
+//! started on the restored database must go on producing blocks that L1 executes.
+//!
 //! `TERN_CRASH_ITERATIONS` sets the number of kills (default 3; the recorded long run used
 //! 100). With `TERN_POSTGRES_URL` set, the same runs on PostgreSQL too
 //! (`TERN_REQUIRE_POSTGRES=1` makes its absence a failure). Anvil is required as in the other
@@ -326,6 +331,67 @@ fn run_against(url: &str, s: &Setup, dir: &Path, database_url: Option<&str>) {
         .block_on(async { l1.events(s.deploy_block, l1.block_number().await?).await })
         .expect("events");
     check_l1(&events, last, root);
+    restore_and_continue(url, s, dir, database_url.is_some(), last, root);
+}
+
+/// `tern restore` rebuilds the chain from L1 alone (killed once on the way), and a node
+/// started on the restored database goes on producing blocks that L1 executes.
+fn restore_and_continue(url: &str, s: &Setup, dir: &Path, postgres: bool, last: u64, root: B256) {
+    let restored = dir.join("restored");
+    let target = match postgres {
+        true => ["--database-url".to_owned(), postgres_url().expect("PostgreSQL")],
+        false => ["--data-dir".to_owned(), restored.join("data").display().to_string()],
+    };
+    let args = |step: &str| -> Vec<String> {
+        let mut a: Vec<String> = ["restore", "--l1-rpc", url, "--contract", &s.contract]
+            .iter()
+            .map(|x| x.to_string())
+            .collect();
+        a.extend(["--from-block".into(), s.deploy_block.to_string(), "--step".into(), step.into()]);
+        a.extend(target.iter().cloned());
+        a.push("--json".into());
+        a
+    };
+    // Killed as soon as it has written its first block.
+    std::fs::create_dir_all(&restored).expect("dir");
+    let log_path = restored.join("restore.log");
+    let log = std::fs::File::create(&log_path).expect("log");
+    let child = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .args(args("1"))
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start tern restore");
+    let mut p = Proc(child);
+    let start = Instant::now();
+    while !std::fs::read_to_string(&log_path).unwrap_or_default().contains("block restored") {
+        if p.0.try_wait().expect("wait").is_some() || start.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    drop(p);
+    let out = ok(Command::new(env!("CARGO_BIN_EXE_tern")).args(args("7")).output().expect("run"));
+    let report: Value = serde_json::from_str(out.trim()).expect("restore JSON");
+    assert_eq!(report["block"].as_u64(), Some(last), "restored up to the last executed block");
+    assert_eq!(report["root"].as_str(), Some(root.to_string().as_str()), "restored root");
+    if postgres {
+        return;
+    }
+    // A node on the restored database: a new deposit becomes block last + 1, executed on L1.
+    let mut node = Node::new(url, s, &restored, None);
+    node.start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let operator: PrivateKeySigner = DEV_KEY.parse().expect("key");
+    let contract: Address = s.contract.parse().expect("address");
+    runtime.block_on(async {
+        let l1 = RpcL1::connect(url, operator.clone(), contract).await.expect("L1");
+        l1.deposit_eth(operator.address(), 77).await.expect("deposit");
+    });
+    node.wait_for("a block after the restored ones", Duration::from_secs(300), |st| {
+        st["lastExecuted"].as_u64() > Some(last)
+    });
+    node.kill();
 }
 
 /// Rebuilds every stored block with the deterministic builder and returns the last root.

@@ -214,7 +214,9 @@ pub fn block_from_commit(info: &CommitBlockInfo, old_root: Fr) -> Result<Block, 
     let change_pubkey_auth = info
         .changePubKeyAuth
         .iter()
-        .map(|b| auth_from_bytes(b).ok_or_else(|| field("unknown ChangePubKey authorisation".into())))
+        .map(|b| {
+            auth_from_bytes(b).ok_or_else(|| field("unknown ChangePubKey authorisation".into()))
+        })
         .collect::<Result<_, _>>()?;
     let block = Block {
         header: tern_types::BlockHeader {

@@ -16,8 +16,8 @@ fn demo_blocks_come_back_from_commit_calldata() {
     let blocks: Vec<_> = demo::blocks().expect("demo").into_iter().map(|b| b.block).collect();
     let genesis = genesis_stored_block_info(&blocks[0].header.old_root);
     let infos: Vec<_> = blocks.iter().map(|b| commit_block_info(b).expect("info")).collect();
-    let input = commitBlocksCall { lastCommitted: genesis.clone(), newBlocks: infos.clone() }
-        .abi_encode();
+    let input =
+        commitBlocksCall { lastCommitted: genesis.clone(), newBlocks: infos.clone() }.abi_encode();
     let back = committed_blocks(&input).expect("decodes");
     assert_eq!(back, infos);
     for (info, block) in back.iter().zip(&blocks) {
@@ -38,8 +38,8 @@ fn hostile_commit_input_is_an_error() {
     let blocks: Vec<_> = demo::blocks().expect("demo").into_iter().map(|b| b.block).collect();
     let info = commit_block_info(&blocks[1]).expect("info");
     let genesis = genesis_stored_block_info(&blocks[0].header.old_root);
-    let input = commitBlocksCall { lastCommitted: genesis, newBlocks: vec![info.clone()] }
-        .abi_encode();
+    let input =
+        commitBlocksCall { lastCommitted: genesis, newBlocks: vec![info.clone()] }.abi_encode();
     assert!(matches!(committed_blocks(&[]), Err(CommitDecodeError::NotACommit(_))));
     assert!(matches!(committed_blocks(&[1, 2, 3, 4, 5]), Err(CommitDecodeError::NotACommit(_))));
     for cut in [5, 40, input.len() / 2, input.len() - 1] {

@@ -243,7 +243,8 @@ async fn check_chain<S: Storage, L: L1Port>(
     // The deployment block only says where a fresh watcher starts: a database made by
     // `tern restore` (which may start elsewhere) keeps its own.
     if let Some(stored) = store.chain_meta().await? {
-        if (stored.chain_id, stored.contract, stored.genesis_root) == (chain_id, contract, genesis_root)
+        if (stored.chain_id, stored.contract, stored.genesis_root)
+            == (chain_id, contract, genesis_root)
         {
             meta.deploy_block = stored.deploy_block;
         }

@@ -206,6 +206,11 @@ impl<S: Storage, L: L1Source> Restorer<S, L> {
         }
     }
 
+    /// The L1 it reads.
+    pub fn source(&self) -> &L {
+        &self.l1
+    }
+
     /// The first L1 block of the restore.
     pub fn from_block(&self) -> u64 {
         self.config.from_block
@@ -284,10 +289,15 @@ impl<S: Storage, L: L1Source> Restorer<S, L> {
     }
 
     /// The committed arguments of block `number` from its commit transaction's input.
-    async fn commit_info(&self, number: u64, tx: [u8; 32]) -> Result<CommitBlockInfo, RestoreError> {
+    async fn commit_info(
+        &self,
+        number: u64,
+        tx: [u8; 32],
+    ) -> Result<CommitBlockInfo, RestoreError> {
         let bad = |reason: String| RestoreError::Block { block: number, reason };
         let input = self.l1.tx_input(tx).await?;
-        let input = input.ok_or_else(|| bad(format!("L1 does not know its commit {}", B256::from(tx))))?;
+        let input =
+            input.ok_or_else(|| bad(format!("L1 does not know its commit {}", B256::from(tx))))?;
         let infos = committed_blocks(&input).map_err(|e| bad(e.to_string()))?;
         infos
             .into_iter()
@@ -333,7 +343,12 @@ impl<S: Storage, L: L1Source> Restorer<S, L> {
     }
 
     /// The block rebuilt from its commit and replayed on the state, with every check.
-    fn replay(&mut self, number: u64, p: &Pending, state_root: B256) -> Result<Block, RestoreError> {
+    fn replay(
+        &mut self,
+        number: u64,
+        p: &Pending,
+        state_root: B256,
+    ) -> Result<Block, RestoreError> {
         let block = block_from_commit(&p.info, self.state.root())
             .map_err(|e| RestoreError::Block { block: number, reason: e.to_string() })?;
         let mismatch = |what, expected: String, got: String| RestoreError::Mismatch {

@@ -20,10 +20,9 @@ impl RpcSource {
         let l1 = RpcL1::connect(url, PrivateKeySigner::random(), contract)
             .await
             .map_err(|e| SourceError(format!("cannot use L1 at {url}: {e}")))?;
-        let code = l1
-            .code_at(contract)
-            .await
-            .map_err(|e| SourceError(format!("L1 at {url} does not answer ({e}); is it running?")))?;
+        let code = l1.code_at(contract).await.map_err(|e| {
+            SourceError(format!("L1 at {url} does not answer ({e}); is it running?"))
+        })?;
         if code.is_empty() {
             return Err(SourceError(format!("no contract at {contract} on L1 at {url}")));
         }

@@ -6,6 +6,7 @@ mod deploy_cmd;
 mod node_cmd;
 mod progress_bar;
 mod prover_cmd;
+mod wallet;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -52,6 +53,9 @@ enum Command {
     /// Benchmarks of the L1 side (gas).
     #[command(subcommand)]
     Bench(bench_gas::BenchCommand),
+    /// A wallet over the node's JSON-RPC and L1: balances, deposits, transfers, withdrawals,
+    /// swaps, NFTs, exits. The key comes from `--key` or `TERN_WALLET_KEY`.
+    Wallet(wallet::WalletArgs),
 }
 
 #[derive(Subcommand)]
@@ -198,6 +202,7 @@ fn run() -> Result<ExitCode> {
         Command::Bench(cmd) => bench_gas::run(cmd),
         Command::Deploy(args) => deploy_cmd::run(args),
         Command::Node(options) => node_cmd::run(options),
+        Command::Wallet(args) => wallet::run(args),
     }
 }
 

@@ -138,7 +138,7 @@ mod tests {
             Err(AmountError::TooManyDecimals { amount: "0.0000001".into(), given: 7, max: 6 })
         );
         assert_eq!(
-            parse_units("1.5", 0).map_err(|e| e.to_string()).unwrap_err(),
+            parse_units("1.5", 0).expect_err("too precise").to_string(),
             "amount \"1.5\" has 1 decimals, the token has 0"
         );
     }

@@ -20,6 +20,9 @@ pub enum SdkError {
     /// An address did not parse.
     #[error("invalid address {0:?}")]
     BadAddress(String),
+    /// A swap order's JSON is not a valid order.
+    #[error("invalid order: {0}")]
+    BadOrder(String),
     /// A token that the node does not list.
     #[error("unknown token {0:?}")]
     UnknownToken(String),
@@ -53,6 +56,14 @@ pub enum SdkError {
     /// The account's L2 key is not set (run change-pubkey first).
     #[error("the L2 key of {0} is not set; submit a ChangePubKey first")]
     KeyNotSet(Address),
+    /// The account's L2 key is set, but not to this wallet's derived key.
+    #[error("the L2 key of {address} is {set}, not this wallet's; submit a ChangePubKey")]
+    KeyMismatch {
+        /// The account's address.
+        address: Address,
+        /// The key hash the account has.
+        set: String,
+    },
     /// Nothing pending on L1 for this owner and token.
     #[error("{owner} has no pending balance of {token} to claim")]
     NothingToClaim {

@@ -27,18 +27,20 @@ pub const DEFAULT_POLL: Duration = Duration::from_millis(250);
 #[derive(Debug, Clone)]
 pub struct Provider {
     http: HttpClient,
+    url: String,
     ws_url: Option<String>,
     timeout: Duration,
     poll: Duration,
 }
 
-/// Maps a client error to the SDK's, naming the method.
-fn rpc_err(method: &'static str) -> impl FnOnce(ClientError) -> SdkError {
-    move |e| match e {
+/// Maps a client error to the SDK's, naming the method and, when the node was not reached or
+/// answered nonsense, its URL.
+fn map_err(url: &str, method: &'static str, e: ClientError) -> SdkError {
+    match e {
         ClientError::Call(obj) => {
             SdkError::Refused { method, code: obj.code(), message: obj.message().to_owned() }
         }
-        other => SdkError::Transport { method, message: other.to_string() },
+        other => SdkError::Transport { method, message: format!("node at {url}: {other}") },
     }
 }
 
@@ -55,7 +57,13 @@ impl Provider {
     pub fn new(http_url: &str) -> Result<Self, SdkError> {
         let http = tern_rpc::client::http(http_url)
             .map_err(|e| SdkError::Config(format!("node URL {http_url:?}: {e}")))?;
-        Ok(Self { http, ws_url: None, timeout: DEFAULT_TIMEOUT, poll: DEFAULT_POLL })
+        Ok(Self {
+            http,
+            url: http_url.to_owned(),
+            ws_url: None,
+            timeout: DEFAULT_TIMEOUT,
+            poll: DEFAULT_POLL,
+        })
     }
 
     /// Waits through subscriptions on the node's WebSocket endpoint (`ws://127.0.0.1:3031`).
@@ -76,6 +84,10 @@ impl Provider {
         self
     }
 
+    fn err(&self, method: &'static str) -> impl FnOnce(ClientError) -> SdkError + '_ {
+        move |e| map_err(&self.url, method, e)
+    }
+
     /// The generated typed client, for methods the provider does not wrap.
     pub fn client(&self) -> &HttpClient {
         &self.http
@@ -83,13 +95,13 @@ impl Provider {
 
     /// `account_info`: balances, nonce and key of `address`, committed and verified.
     pub async fn account_info(&self, address: Address) -> Result<AccountInfo, SdkError> {
-        self.http.account_info(Addr(address)).await.map_err(rpc_err("account_info"))
+        self.http.account_info(Addr(address)).await.map_err(self.err("account_info"))
     }
 
     /// `tokens`: the listed tokens. A token whose decimals the node does not know is given 0,
     /// so its amounts are read in base units (never scaled by a guess).
     pub async fn tokens(&self) -> Result<TokenList, SdkError> {
-        let map = self.http.tokens().await.map_err(rpc_err("tokens"))?;
+        let map = self.http.tokens().await.map_err(self.err("tokens"))?;
         Ok(TokenList::new(
             map.into_values()
                 .map(|t| Token {
@@ -104,20 +116,20 @@ impl Provider {
 
     /// The rollup contract (`contract_address`).
     pub async fn contract_address(&self) -> Result<Address, SdkError> {
-        let c = self.http.contract_address().await.map_err(rpc_err("contract_address"))?;
+        let c = self.http.contract_address().await.map_err(self.err("contract_address"))?;
         Ok(c.main_contract)
     }
 
     /// The chain id and rollup contract the node serves (`tern_version`): what the L2 key
     /// derivation and ChangePubKey's L1 authorisation sign over.
     pub async fn chain(&self) -> Result<ChainConfig, SdkError> {
-        let v = self.http.tern_version().await.map_err(rpc_err("tern_version"))?;
+        let v = self.http.tern_version().await.map_err(self.err("tern_version"))?;
         Ok(ChainConfig { chain_id: v.chain_id, contract: v.contract })
     }
 
     /// `tern_status`: blocks per stage, mempool size.
     pub async fn status(&self) -> Result<NodeStatus, SdkError> {
-        self.http.tern_status().await.map_err(rpc_err("tern_status"))
+        self.http.tern_status().await.map_err(self.err("tern_status"))
     }
 
     /// `get_tx_fee`: the fee quote for one transaction of `kind` to `to`, paid in `token`.
@@ -130,7 +142,7 @@ impl Provider {
         self.http
             .get_tx_fee(kind, Addr(to), serde_json::Value::from(token.0))
             .await
-            .map_err(rpc_err("get_tx_fee"))
+            .map_err(self.err("get_tx_fee"))
     }
 
     /// `get_txs_batch_fee_in_wei`: the total fee of a batch, in `token`'s base units.
@@ -145,30 +157,30 @@ impl Provider {
             .http
             .get_txs_batch_fee_in_wei(kinds, to, serde_json::Value::from(token.0))
             .await
-            .map_err(rpc_err("get_txs_batch_fee_in_wei"))?;
+            .map_err(self.err("get_txs_batch_fee_in_wei"))?;
         Ok(fee.total_fee)
     }
 
     /// `tx_submit`: submits a signed transaction (as JSON); its hash once the node has
     /// persisted it.
     pub async fn submit(&self, tx: &SignedTx) -> Result<TxHash, SdkError> {
-        self.http.tx_submit(TxParam::json(tx), None, None).await.map_err(rpc_err("tx_submit"))
+        self.http.tx_submit(TxParam::json(tx), None, None).await.map_err(self.err("tx_submit"))
     }
 
     /// `submit_txs_batch`: submits an atomic batch (all applied or none); the hashes, in order.
     pub async fn submit_batch(&self, txs: &[SignedTx]) -> Result<Vec<TxHash>, SdkError> {
         let txs = txs.iter().map(|tx| BatchTx(TxParam::json(tx))).collect();
-        self.http.submit_txs_batch(txs, None).await.map_err(rpc_err("submit_txs_batch"))
+        self.http.submit_txs_batch(txs, None).await.map_err(self.err("submit_txs_batch"))
     }
 
     /// `tx_info`: where a transaction stands.
     pub async fn tx_info(&self, hash: TxHash) -> Result<TxInfo, SdkError> {
-        self.http.tx_info(hash).await.map_err(rpc_err("tx_info"))
+        self.http.tx_info(hash).await.map_err(self.err("tx_info"))
     }
 
     /// `ethop_info`: where a priority operation (a deposit, a full exit) stands.
     pub async fn ethop_info(&self, serial_id: u64) -> Result<EthOpInfo, SdkError> {
-        self.http.ethop_info(serial_id).await.map_err(rpc_err("ethop_info"))
+        self.http.ethop_info(serial_id).await.map_err(self.err("ethop_info"))
     }
 
     /// Waits until the transaction's block is sealed (`COMMIT`); fails with
@@ -237,7 +249,7 @@ impl Provider {
         hash: TxHash,
         action: ActionType,
     ) -> Result<TxInfo, SdkError> {
-        let mut sub = ws.tx_subscribe(hash, action).await.map_err(rpc_err("tx_subscribe"))?;
+        let mut sub = ws.tx_subscribe(hash, action).await.map_err(self.err("tx_subscribe"))?;
         // The transaction may have reached the state before the subscription started, and then
         // no notification comes: ask once after subscribing.
         if let Some(info) = reached(hash, self.tx_info(hash).await?, action)? {

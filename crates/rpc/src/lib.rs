@@ -5,8 +5,8 @@
 //! - [`api`]: the methods and subscriptions as one jsonrpsee trait; `TernApiClient` is the
 //!   typed client for any jsonrpsee transport.
 //! - [`client`] (feature `client`): HTTP and WebSocket clients, without TLS.
-//! - [`server`] and [`fees`] (feature `server`, on by default): the HTTP and WebSocket servers
-//!   over a running `tern-node`, and the fee model.
+//! - [`server`] (feature `server`, on by default): the HTTP and WebSocket servers over a
+//!   running `tern-node` (whose `fees` module holds the fee model the quotes come from).
 
 pub mod api;
 pub mod codec;
@@ -15,6 +15,8 @@ pub mod types;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "server")]
+pub mod server;
 
 pub use api::TernApiClient;
 #[cfg(feature = "server")]

@@ -13,10 +13,10 @@ use tern_node::metrics::Metrics;
 use tern_node::node::NodeCore;
 use tern_node::sequencer::{MempoolLimits, SealOutcome, Sequencer, SequencerConfig};
 use tern_rpc::server::{bind, RpcSettings};
-use tern_sdk::{FeeChoice, Provider, SdkError, Wallet};
+use tern_sdk::{FeeChoice, Provider, SdkError, Token, Wallet};
 use tern_state::{ChainConfig, PriorityOp, State};
-use tern_storage::{BlockStore, SqlStore, StoredPriorityOp, WatchedRange, WatcherStore};
-use tern_types::{AccountId, ETH};
+use tern_storage::{BlockStore, SqlStore, StoredPriorityOp, TokenInfo, WatchedRange, WatcherStore};
+use tern_types::{AccountId, NftId, TokenId, ETH};
 
 /// Anvil's accounts 1 and 2 (the SDK derives their L2 keys itself).
 const ALICE: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
@@ -24,10 +24,10 @@ const BOB: &str = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cda
 const CHAIN: ChainConfig = ChainConfig { chain_id: 31337, contract: Address::new([0xc0; 20]) };
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
-fn deposit(serial_id: u64, to: Address, amount: u128) -> StoredPriorityOp {
+fn deposit(serial_id: u64, to: Address, token: TokenId, amount: u128) -> StoredPriorityOp {
     StoredPriorityOp {
         serial_id,
-        op: PriorityOp::Deposit { token: ETH, amount, to },
+        op: PriorityOp::Deposit { token, amount, to },
         expiration: 2_000_000_000,
         l1_block: 1,
         l1_tx: [1; 32],
@@ -35,12 +35,27 @@ fn deposit(serial_id: u64, to: Address, amount: u128) -> StoredPriorityOp {
     }
 }
 
-/// The fee account (0) and Alice's 10 ETH, in the first block, as the watcher would store them.
-async fn seeded(dir: &std::path::Path, alice: Address) -> Arc<NodeCore<SqlStore>> {
+/// The fee account (0) and `funds` deposited, in the first block, as the watcher would store
+/// them.
+async fn seeded(
+    dir: &std::path::Path,
+    funds: &[(Address, TokenId, u128)],
+) -> Arc<NodeCore<SqlStore>> {
     let store = SqlStore::open_data_dir(dir).await.expect("sqlite");
-    let deposits = vec![deposit(0, Address::new([0xfe; 20]), 0), deposit(1, alice, 10 * ETHER)];
+    let mut deposits = vec![deposit(0, Address::new([0xfe; 20]), ETH, 0)];
+    for (i, (to, token, amount)) in funds.iter().enumerate() {
+        deposits.push(deposit(i as u64 + 1, *to, *token, *amount));
+    }
+    // Every token deposited other than ETH is listed, as the L1 watcher would have seen it.
+    let mut listed: Vec<TokenId> = funds.iter().map(|f| f.1).filter(|t| *t != ETH).collect();
+    listed.dedup();
+    let tokens = listed
+        .iter()
+        .map(|&id| TokenInfo { id, address: Address::repeat_byte(0xaa), l1_block: 1 })
+        .collect();
     let range = WatchedRange {
         priority_ops: deposits.clone(),
+        tokens,
         cursor: (1, [1; 32]),
         block_hashes: vec![(1, [1; 32])],
         ..Default::default()
@@ -53,6 +68,7 @@ async fn seeded(dir: &std::path::Path, alice: Address) -> Arc<NodeCore<SqlStore>
         limits: MempoolLimits::default(),
     };
     let mut seq = Sequencer::new(config, State::new(), 0, 0, vec![]);
+    seq.list_tokens(&listed).expect("list");
     let SealOutcome::Block(s) = seq.seal(&deposits, 1_000).expect("seal") else {
         panic!("the deposits make a block")
     };
@@ -86,12 +102,17 @@ async fn serve(core: Arc<NodeCore<SqlStore>>) -> (Provider, tokio::sync::watch::
     (provider, stop)
 }
 
+fn address(key: &str) -> Address {
+    tern_primitives::eth::address_of(&tern_sdk::wallet::parse_eth_key(key).expect("key"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wallet_sets_its_key_transfers_and_reads_balances_back() {
     let dir = tempfile::tempdir().expect("dir");
     let alice_address =
         tern_primitives::eth::address_of(&tern_sdk::wallet::parse_eth_key(ALICE).expect("key"));
-    let (provider, _stop) = serve(seeded(dir.path(), alice_address).await).await;
+    let core = seeded(dir.path(), &[(alice_address, ETH, 10 * ETHER)]).await;
+    let (provider, _stop) = serve(core).await;
     assert_eq!(provider.chain().await.expect("chain"), CHAIN);
 
     let mut alice = Wallet::new(provider.clone(), ALICE).await.expect("alice");
@@ -147,4 +168,82 @@ async fn wallet_sets_its_key_transfers_and_reads_balances_back() {
         10 * ETHER - spent - 2 * ETHER - ETHER / 2 - fees
     );
     assert_eq!(alice.account().1, alice_info.committed.nonce, "the local nonce kept up");
+}
+
+/// Sets the wallet's L2 key and waits for the block.
+async fn set_key(w: &mut Wallet, eth: &Token) {
+    let cpk = w.change_pubkey(eth, FeeChoice::Auto).await.expect("change pubkey");
+    w.provider().wait_committed(cpk.hash).await.expect("cpk in a block");
+}
+
+async fn committed(p: &Provider, s: &tern_sdk::Submitted) {
+    let info = p.wait_committed(s.hash).await.expect("in a block");
+    assert_eq!(info.success, Some(true), "{}", s.tx.name());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swaps_nfts_and_forced_exits_through_the_wallet() {
+    let dir = tempfile::tempdir().expect("dir");
+    let t1 = TokenId(1);
+    let funds = [(address(ALICE), ETH, 10 * ETHER), (address(BOB), t1, 1_000 * ETHER)];
+    let (provider, _stop) = serve(seeded(dir.path(), &funds).await).await;
+    let mut alice = Wallet::new(provider.clone(), ALICE).await.expect("alice");
+    let mut bob = Wallet::new(provider.clone(), BOB).await.expect("bob");
+    let eth = alice.token("ETH").expect("ETH");
+    // The node names unlisted-on-L1-metadata tokens `ERC20-<id>` and knows no decimals, so
+    // the SDK reads their amounts in base units.
+    let usd = alice.token("ERC20-1").expect("token 1 is listed");
+    assert_eq!((usd.id, usd.decimals), (t1, 0));
+
+    set_key(&mut alice, &eth).await;
+    committed(
+        &provider,
+        &alice.transfer(bob.address(), &eth, ETHER, FeeChoice::Auto).await.expect("fund bob"),
+    )
+    .await;
+    set_key(&mut bob, &eth).await;
+
+    // Alice sells exactly 0.01 ETH for 1 ERC20-1 (fill-or-kill); Bob's limit order takes the
+    // other side and reaches her as JSON.
+    let (sold, bought) = (ETHER / 100, ETHER);
+    let mine = alice.sign_order(&eth, &usd, (1, 100), sold).await.expect("alice's order");
+    let theirs = bob.sign_order(&usd, &eth, (100, 1), 0).await.expect("bob's order");
+    let handed = serde_json::to_string(&tern_sdk::orders::order_to_json(&theirs).expect("json"))
+        .expect("serialize");
+    let theirs = tern_sdk::orders::order_from_json(&serde_json::from_str(&handed).expect("parse"))
+        .expect("order");
+    let swap =
+        alice.swap([mine, theirs], [sold, bought], &eth, FeeChoice::Auto).await.expect("swap");
+    committed(&provider, &swap).await;
+    let a = alice.account_info().await.expect("alice");
+    assert_eq!(a.committed.balances["ERC20-1"].0, bought);
+    let b = bob.account_info().await.expect("bob");
+    assert_eq!(b.committed.balances["ERC20-1"].0, 1_000 * ETHER - bought);
+
+    // An NFT: minted to Alice, transferred to Bob, withdrawn by Bob.
+    let mint = alice.mint_nft(alice.address(), [7; 32], &eth, FeeChoice::Auto).await.expect("mint");
+    committed(&provider, &mint).await;
+    let a = alice.account_info().await.expect("alice");
+    let id: u32 = a.committed.nfts.keys().next().expect("alice owns the NFT").parse().expect("id");
+    let moved =
+        alice.transfer_nft(bob.address(), NftId(id), &eth, FeeChoice::Auto).await.expect("move");
+    committed(&provider, &moved).await;
+    let b = bob.account_info().await.expect("bob");
+    assert!(b.committed.nfts.contains_key(&id.to_string()), "{b:?}");
+    let out = bob.withdraw_nft(bob.address(), NftId(id), &eth, FeeChoice::Auto).await.expect("out");
+    committed(&provider, &out).await;
+    let b = bob.account_info().await.expect("bob");
+    assert!(!b.committed.nfts.contains_key(&id.to_string()), "{b:?}");
+
+    // A keyless account's ETH, forced out by Alice.
+    let carol = Address::repeat_byte(0xca);
+    committed(
+        &provider,
+        &alice.transfer(carol, &eth, ETHER / 10, FeeChoice::Auto).await.expect("fund carol"),
+    )
+    .await;
+    let exit = alice.forced_exit(carol, &eth, FeeChoice::Auto).await.expect("forced exit");
+    committed(&provider, &exit).await;
+    let c = provider.account_info(carol).await.expect("carol");
+    assert_eq!(c.committed.balances.get("ETH").map_or(0, |b| b.0), 0, "{c:?}");
 }

@@ -1,6 +1,8 @@
 //! `tern wallet`'s L1 commands against anvil with no Tern node running, as a user leaving a
 //! rollup whose operator is down would run them: a deposit of ETH (the rollup's balance grows,
-//! the priority request is queued), a full-exit request, and a claim with nothing pending.
+//! the priority request is queued), a deposit of a listed ERC-20 (approved first) with the
+//! token named as a devnet file names it, a full-exit request, and a claim with nothing
+//! pending.
 //!
 //! INSECURE dev keys at capacity 1 (`tern prover setup`, `tern prover setup-exit`) and
 //! `tern deploy`. Anvil is `node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil` (`npm ci`);
@@ -13,7 +15,8 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use tern_l1::{EthChain, L1User, RpcL1};
+use tern_contracts::bindings::test_helpers::TestERC20;
+use tern_l1::{EthChain, L1User, RollupAdmin, RpcL1};
 
 /// Anvil's account 0: deployer and governor.
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -74,14 +77,14 @@ fn anvil() -> Option<Anvil> {
     Some(anvil)
 }
 
-/// Dev keys and a deployment; the rollup's address.
-fn deploy(url: &str, keys: &Path) -> String {
+/// Dev keys and a deployment listing `token` as token 1; the rollup's address.
+fn deploy(url: &str, keys: &Path, token: &str) -> String {
     let k = keys.to_str().expect("utf-8 path");
     ok(tern(&["prover", "setup", "--capacity", "1", "--out", k, "--seed", "7"]));
     ok(tern(&["prover", "setup-exit", "--out", k, "--seed", "7"]));
     let args = ["deploy", "--l1-rpc", url, "--key", DEV_KEY, "--keys", k, "--capacity", "1"];
-    let report: Value =
-        serde_json::from_str(&ok(tern(&[&args[..], &["--json"]].concat()))).expect("deploy JSON");
+    let out = ok(tern(&[&args[..], &["--token", token, "--json"]].concat()));
+    let report: Value = serde_json::from_str(&out).expect("deploy JSON");
     report["contract"].as_str().expect("contract").to_owned()
 }
 
@@ -90,36 +93,66 @@ fn wallet(url: &str, contract: &str, command: &[&str]) -> Output {
     tern(&[&base[..], &["--contract", contract, "--key", KEY], command, &["--json"]].concat())
 }
 
+/// A test ERC-20 with 5 tokens minted to `owner`.
+async fn erc20(gov: &RpcL1, owner: Address) -> Address {
+    let code = TestERC20::BYTECODE.clone();
+    let (token, _) = gov.deploy_code("TestERC20", code).await.expect("deploy TestERC20");
+    let mint = TestERC20::mintCall { to: owner, amount: U256::from(5_000_000_000_000_000_000u128) };
+    gov.transact(token, U256::ZERO, &mint).await.expect("mint");
+    token
+}
+
 #[test]
 fn deposit_full_exit_and_claim_need_no_node() {
     let dir = std::env::temp_dir().join(format!("tern-wallet-l1-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let Some(anvil) = anvil() else { return };
-    let contract = deploy(&anvil.1, &dir);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+    let signer: PrivateKeySigner = DEV_KEY.parse().expect("key");
+    let gov = runtime.block_on(RpcL1::connect(&anvil.1, signer, Address::ZERO)).expect("l1");
+    let owner: Address = ADDRESS.parse().expect("address");
+    let token = runtime.block_on(erc20(&gov, owner));
+    let contract = deploy(&anvil.1, &dir, &token.to_string());
     let rollup: Address = contract.parse().expect("address");
+    let l1 = gov.with_rollup(rollup);
 
     let out = ok(wallet(&anvil.1, &contract, &["deposit", "--token", "ETH", "--amount", "1.5"]));
     let deposit: Value = serde_json::from_str(&out).expect("one JSON object");
     assert_eq!(deposit["serial_id"], 0, "{deposit}");
     assert!(deposit["l1_tx_hash"].as_str().is_some_and(|h| h.len() == 66), "{deposit}");
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
-    let signer: PrivateKeySigner = DEV_KEY.parse().expect("key");
-    let l1 = runtime.block_on(RpcL1::connect(&anvil.1, signer, rollup)).expect("l1");
     let held = runtime.block_on(l1.eth_balance(rollup)).expect("balance");
     assert_eq!(held, U256::from(1_500_000_000_000_000_000u128));
+
+    // The token as a devnet file lists it (the node, which would list it too, is down).
+    let devnet = serde_json::json!({
+        "rpc_http": NO_NODE, "l1_rpc": anvil.1, "chain_id": 31337, "contract": contract,
+        "tokens": [{"id": 0, "symbol": "ETH", "address": Address::ZERO, "decimals": 18},
+                   {"id": 1, "symbol": "TST", "address": token, "decimals": 18}]
+    });
+    std::fs::write(dir.join("devnet.json"), devnet.to_string()).expect("devnet file");
+    let d = dir.to_str().expect("utf-8 path");
+    let out = ok(tern(&[
+        "wallet", "--devnet", d, "--key", KEY, "deposit", "--token", "tst", "--amount", "2",
+        "--json",
+    ]));
+    let deposit: Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(deposit["serial_id"], 1, "{deposit}");
+    let held = runtime.block_on(l1.erc20_balance(token, rollup)).expect("balance");
+    assert_eq!(held, U256::from(2_000_000_000_000_000_000u128));
+    let left = runtime.block_on(l1.erc20_balance(token, owner)).expect("balance");
+    assert_eq!(left, U256::from(3_000_000_000_000_000_000u128));
 
     // The account id is given: the node that would tell it is down.
     let out =
         ok(wallet(&anvil.1, &contract, &["full-exit", "--token", "ETH", "--account-id", "1"]));
     let exit: Value = serde_json::from_str(&out).expect("one JSON object");
-    assert_eq!(exit["serial_id"], 1, "{exit}");
+    assert_eq!(exit["serial_id"], 2, "{exit}");
 
     let refused = wallet(&anvil.1, &contract, &["claim", "--token", "ETH"]);
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains(&format!("{ADDRESS} has no pending balance")), "{stderr}");
-    let owner: Address = ADDRESS.parse().expect("address");
     let pending = runtime.block_on(l1.pending_balance(owner, tern_types::ETH)).expect("pending");
     assert_eq!(pending, 0);
     let _ = std::fs::remove_dir_all(&dir);

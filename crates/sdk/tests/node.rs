@@ -15,7 +15,9 @@ use tern_node::sequencer::{MempoolLimits, SealOutcome, Sequencer, SequencerConfi
 use tern_rpc::server::{bind, RpcSettings};
 use tern_sdk::{FeeChoice, Provider, SdkError, Token, Wallet};
 use tern_state::{ChainConfig, PriorityOp, State};
-use tern_storage::{BlockStore, SqlStore, StoredPriorityOp, TokenInfo, WatchedRange, WatcherStore};
+use tern_storage::{
+    BlockStore, L1Stage, SqlStore, StoredPriorityOp, TokenInfo, WatchedRange, WatcherStore,
+};
 use tern_types::{AccountId, NftId, TokenId, ETH};
 
 /// Anvil's accounts 1 and 2 (the SDK derives their L2 keys itself).
@@ -111,7 +113,7 @@ async fn wallet_sets_its_key_transfers_and_reads_balances_back() {
     let alice_address =
         tern_primitives::eth::address_of(&tern_sdk::wallet::parse_eth_key(ALICE).expect("key"));
     let core = seeded(dir.path(), &[(alice_address, ETH, 10 * ETHER)]).await;
-    let (provider, _stop) = serve(core).await;
+    let (provider, _stop) = serve(Arc::clone(&core)).await;
     assert_eq!(provider.chain().await.expect("chain"), CHAIN);
 
     let mut alice = Wallet::new(provider.clone(), ALICE).await.expect("alice");
@@ -167,6 +169,31 @@ async fn wallet_sets_its_key_transfers_and_reads_balances_back() {
         10 * ETHER - spent - 2 * ETHER - ETHER / 2 - fees
     );
     assert_eq!(alice.account().1, alice_info.committed.nonce, "the local nonce kept up");
+
+    // Executed on L1 (marked in storage, as the L1 sender would): the waits for VERIFY end.
+    let verified = tokio::spawn({
+        let provider = provider.clone();
+        async move { provider.wait_verified(w.hash).await }
+    });
+    let deposit = tokio::spawn({
+        let provider = provider.clone();
+        async move { provider.wait_ethop(1, true).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let last = provider.status().await.expect("status").last_sealed;
+    core.store().set_l1_stage(1, last, L1Stage::Executed, [0xee; 32]).await.expect("stage");
+    let info = verified.await.expect("join").expect("verified");
+    assert!(info.block.is_some_and(|b| b.verified), "{info:?}");
+    let op = deposit.await.expect("join").expect("deposit verified");
+    assert_eq!(op.block.map(|b| (b.block_number, b.verified)), Some((1, true)));
+    let alice_info = alice.account_info().await.expect("alice");
+    assert_eq!(alice_info.verified, alice_info.committed);
+
+    // A hash no node has seen: the wait gives up after its timeout, with a typed error.
+    let short = provider.clone().with_timeout(Duration::from_millis(300));
+    let unknown = tern_rpc::types::TxHash([0x5a; 32]);
+    let err = short.wait_committed(unknown).await.expect_err("never");
+    assert!(matches!(err, SdkError::Timeout { state: "committed", .. }), "{err}");
 }
 
 /// Sets the wallet's L2 key and waits for the block.

@@ -64,6 +64,14 @@ pub enum SdkError {
         /// The key hash the account has.
         set: String,
     },
+    /// The node serves another chain or contract than the wallet was set up for.
+    #[error("the wallet signs for {wallet}, but the node serves {node}")]
+    ChainMismatch {
+        /// What the wallet signs for.
+        wallet: String,
+        /// What the node serves.
+        node: String,
+    },
     /// Nothing pending on L1 for this owner and token.
     #[error("{owner} has no pending balance of {token} to claim")]
     NothingToClaim {

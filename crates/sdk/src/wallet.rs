@@ -68,6 +68,9 @@ pub struct Wallet {
     /// A ChangePubKey to this wallet's key was accepted by the node but may not be in a block
     /// yet: what follows it in the queue may be signed with the key already.
     key_pending: bool,
+    /// Whether the node is known to serve the chain and contract the wallet signs for (true
+    /// when the wallet took them from the node).
+    chain_checked: bool,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -133,10 +136,15 @@ impl Wallet {
     pub async fn new(provider: Provider, eth_private_key: &str) -> Result<Self, SdkError> {
         let chain = provider.chain().await?;
         let tokens = provider.tokens().await?;
-        Self::with_chain(provider, eth_private_key, chain, tokens)
+        let mut wallet = Self::with_chain(provider, eth_private_key, chain, tokens)?;
+        wallet.chain_checked = true;
+        Ok(wallet)
     }
 
-    /// A wallet for a known chain and token list, without asking the node.
+    /// A wallet for a known chain and token list, without asking the node. Before its first L2
+    /// transaction it checks that the node serves the same chain and contract
+    /// ([`SdkError::ChainMismatch`] otherwise), so a wrong endpoint never gets a signature
+    /// made for another deployment.
     pub fn with_chain(
         provider: Provider,
         eth_private_key: &str,
@@ -144,7 +152,15 @@ impl Wallet {
         tokens: TokenList,
     ) -> Result<Self, SdkError> {
         let signer = Signer::from_eth_key(parse_eth_key(eth_private_key)?, chain)?;
-        Ok(Self { provider, signer, tokens, l1_url: None, synced: false, key_pending: false })
+        Ok(Self {
+            provider,
+            signer,
+            tokens,
+            l1_url: None,
+            synced: false,
+            key_pending: false,
+            chain_checked: false,
+        })
     }
 
     /// Uses the Ethereum JSON-RPC endpoint `url` for the L1 calls.
@@ -213,6 +229,20 @@ impl Wallet {
     /// Reads the account id and nonce from the node; [`SdkError::NoAccount`] if the address
     /// has no account yet.
     pub async fn sync(&mut self) -> Result<AccountInfo, SdkError> {
+        if !self.chain_checked {
+            let node = self.provider.chain().await?;
+            if node != self.chain() {
+                return Err(SdkError::ChainMismatch {
+                    wallet: format!(
+                        "chain {} contract {}",
+                        self.chain().chain_id,
+                        self.chain().contract
+                    ),
+                    node: format!("chain {} contract {}", node.chain_id, node.contract),
+                });
+            }
+            self.chain_checked = true;
+        }
         let info = self.account_info().await?;
         let id = info.id.ok_or(SdkError::NoAccount(self.address()))?;
         self.signer.account_id = AccountId(id);

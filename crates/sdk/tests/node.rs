@@ -122,6 +122,12 @@ async fn wallet_sets_its_key_transfers_and_reads_balances_back() {
     let info = alice.sync().await.expect("alice has an account");
     assert_eq!(info.committed.balances["ETH"].0, 10 * ETHER);
 
+    // A wallet set up for another contract refuses to sign for this node.
+    let other = ChainConfig { contract: Address::repeat_byte(1), ..CHAIN };
+    let mut wrong =
+        Wallet::with_chain(provider.clone(), ALICE, other, alice.tokens().clone()).expect("wallet");
+    assert!(matches!(wrong.sync().await, Err(SdkError::ChainMismatch { .. })));
+
     // Before the key is set, L2 transactions are refused by the SDK itself.
     let refused = alice.transfer(bob.address(), &eth, ETHER, FeeChoice::Auto).await;
     assert!(matches!(refused, Err(SdkError::KeyNotSet(a)) if a == alice_address), "{refused:?}");

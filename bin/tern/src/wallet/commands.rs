@@ -149,7 +149,9 @@ async fn l1_finish(cx: &Cx, kind: &str, r: &L1Receipt, what: &str, wait: bool) -
     if let (true, Some(serial)) = (wait, r.serial_id) {
         let info = cx.wallet.provider().wait_ethop(serial, false).await?;
         value["block"] = json!(info.block.map(|b| b.block_number));
-        text.push_str(&format!("\nprocessed in L2 block {:?}", info.block.map(|b| b.block_number)));
+        if let Some(b) = info.block {
+            text.push_str(&format!("\nprocessed in L2 block {}", b.block_number));
+        }
     }
     emit(cx.json, &value, &text);
     Ok(())

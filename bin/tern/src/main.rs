@@ -7,6 +7,7 @@ mod node_cmd;
 mod progress_bar;
 mod prover_cmd;
 mod restore_cmd;
+mod wallet;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -56,6 +57,9 @@ enum Command {
     /// Benchmarks of the L1 side (gas).
     #[command(subcommand)]
     Bench(bench_gas::BenchCommand),
+    /// A wallet over the node's JSON-RPC and L1: balances, deposits, transfers, withdrawals,
+    /// swaps, NFTs, exits. The key comes from `--key` or `TERN_WALLET_KEY`.
+    Wallet(wallet::WalletArgs),
 }
 
 #[derive(Subcommand)]
@@ -203,6 +207,7 @@ fn run() -> Result<ExitCode> {
         Command::Deploy(args) => deploy_cmd::run(args),
         Command::Node(options) => node_cmd::run(options),
         Command::Restore(args) => restore_cmd::run(args),
+        Command::Wallet(args) => wallet::run(args),
     }
 }
 

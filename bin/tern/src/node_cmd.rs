@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use std::process::ExitCode;
 use tern_node::config::NodeOptions;
+use tern_rpc::server::RpcSettings;
 use tokio::sync::watch;
 
 /// Runs the node.
@@ -20,7 +21,15 @@ pub(crate) fn run(options: NodeOptions) -> Result<ExitCode> {
             tracing::info!("shutting down");
             let _ = stop.send(true);
         });
-        tern_node::launch::launch(config, shutdown).await
+        // The API binds before the node starts, so a port in use fails at once.
+        let settings = RpcSettings::new(config.rpc_addr, config.ws_addr);
+        let api = tern_rpc::server::bind(settings).await?;
+        let api_shutdown = shutdown.clone();
+        tern_node::launch::launch(config, shutdown, move |core, chain| {
+            api.start(core, chain, api_shutdown);
+        })
+        .await?;
+        anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -63,6 +72,7 @@ pub(crate) fn init_logs() {
     let filter = Targets::new()
         .with_target("tern", level)
         .with_target("tern_node", level)
+        .with_target("tern_rpc", level)
         .with_target("tern_storage", level)
         .with_target("tern_l1", level);
     let _ = tracing_subscriber::registry().with(fmt).with(filter).try_init();

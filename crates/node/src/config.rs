@@ -2,6 +2,7 @@
 //! file (`--config`), in that order of precedence, then defaults.
 
 use crate::error::NodeError;
+use crate::fees::{FeeConfig, FixedPrices, Price};
 use crate::sender::SenderConfig;
 use crate::sequencer::MempoolLimits;
 use crate::watcher::WatcherConfig;
@@ -57,6 +58,9 @@ pub struct NodeOptions {
     /// Where the node's JSON-RPC endpoint listens.
     #[arg(long, env = "TERN_RPC_ADDR")]
     pub rpc_addr: Option<SocketAddr>,
+    /// Where the JSON-RPC WebSocket endpoint (subscriptions) listens.
+    #[arg(long, env = "TERN_WS_ADDR")]
+    pub ws_addr: Option<SocketAddr>,
     /// Where Prometheus metrics are served (`/metrics`).
     #[arg(long, env = "TERN_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
@@ -66,6 +70,26 @@ pub struct NodeOptions {
     /// The highest `maxFeePerGas` the sender offers, in gwei.
     #[arg(long, env = "TERN_MAX_FEE_GWEI")]
     pub max_fee_gwei: Option<u64>,
+    /// Whether the mempool refuses fees below the quote (default: off on a dev chain, on
+    /// elsewhere).
+    #[arg(long, env = "TERN_FEE_CHECK")]
+    pub fee_check: Option<bool>,
+    /// How far below the quote a fee may be, percent (default 5).
+    #[arg(long, env = "TERN_FEE_TOLERANCE_PERCENT")]
+    pub fee_tolerance_percent: Option<u8>,
+    /// A fixed L1 gas price for fee quotes, in gwei (default: L1's estimate).
+    #[arg(long, env = "TERN_FEE_GAS_PRICE_GWEI")]
+    pub fee_gas_price_gwei: Option<u64>,
+    /// L1 gas a block costs whatever it holds, shared by its chunks (default 600000).
+    #[arg(long, env = "TERN_FEE_BLOCK_GAS")]
+    pub fee_block_gas: Option<u64>,
+    /// Proving cost per chunk, in gwei (default 1000).
+    #[arg(long, env = "TERN_FEE_PROVING_GWEI_PER_CHUNK")]
+    pub fee_proving_gwei_per_chunk: Option<u64>,
+    /// Prices of fee tokens other than ETH: `ID=WEI/UNITS` (wei per that many base units),
+    /// comma-separated.
+    #[arg(long, env = "TERN_TOKEN_PRICES", value_delimiter = ',')]
+    pub token_prices: Option<Vec<String>>,
 }
 
 /// A resolved configuration.
@@ -95,8 +119,14 @@ pub struct NodeConfig {
     pub fee_account: u32,
     /// JSON-RPC address.
     pub rpc_addr: SocketAddr,
+    /// WebSocket JSON-RPC address.
+    pub ws_addr: SocketAddr,
     /// Metrics address.
     pub metrics_addr: SocketAddr,
+    /// The fee model (`enforce` as configured; see `fee_check`).
+    pub fees: FeeConfig,
+    /// `--fee-check` (`None`: by chain, resolved at start-up).
+    pub fee_check: Option<bool>,
     /// Mempool limits.
     pub limits: MempoolLimits,
     /// The sender.
@@ -132,9 +162,18 @@ impl NodeOptions {
             deploy_block: self.deploy_block.or(other.deploy_block),
             fee_account: self.fee_account.or(other.fee_account),
             rpc_addr: self.rpc_addr.or(other.rpc_addr),
+            ws_addr: self.ws_addr.or(other.ws_addr),
             metrics_addr: self.metrics_addr.or(other.metrics_addr),
             resend_after_blocks: self.resend_after_blocks.or(other.resend_after_blocks),
             max_fee_gwei: self.max_fee_gwei.or(other.max_fee_gwei),
+            fee_check: self.fee_check.or(other.fee_check),
+            fee_tolerance_percent: self.fee_tolerance_percent.or(other.fee_tolerance_percent),
+            fee_gas_price_gwei: self.fee_gas_price_gwei.or(other.fee_gas_price_gwei),
+            fee_block_gas: self.fee_block_gas.or(other.fee_block_gas),
+            fee_proving_gwei_per_chunk: self
+                .fee_proving_gwei_per_chunk
+                .or(other.fee_proving_gwei_per_chunk),
+            token_prices: self.token_prices.or(other.token_prices),
         }
     }
 
@@ -146,6 +185,35 @@ impl NodeOptions {
         let file: NodeOptions = toml::from_str(&text)
             .map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))?;
         Ok(self.or(file))
+    }
+
+    /// The fee model's parameters (`enforce` left off: it depends on the chain).
+    fn fee_config(&self, capacity: usize) -> Result<FeeConfig, NodeError> {
+        const GWEI: u128 = 1_000_000_000;
+        let mut prices = FixedPrices::default();
+        for entry in self.token_prices.iter().flatten() {
+            let bad = |why: String| {
+                NodeError::Config(format!("--token-prices {entry:?}: {why}; use ID=WEI/UNITS"))
+            };
+            let (id, price) = entry.split_once('=').ok_or_else(|| bad("no '='".into()))?;
+            let id: u16 = id.trim().parse().map_err(|e| bad(format!("token id: {e}")))?;
+            prices.0.insert(tern_types::TokenId(id), Price::parse(price).map_err(bad)?);
+        }
+        let tolerance_percent = self.fee_tolerance_percent.unwrap_or(5);
+        if tolerance_percent > 100 {
+            return Err(NodeError::Config("--fee-tolerance-percent is at most 100".into()));
+        }
+        Ok(FeeConfig {
+            gas_per_pubdata_byte: 16,
+            block_fixed_gas: u128::from(self.fee_block_gas.unwrap_or(600_000)),
+            capacity: capacity as u128,
+            proving_wei_per_chunk: u128::from(self.fee_proving_gwei_per_chunk.unwrap_or(1_000))
+                * GWEI,
+            gas_price_override: self.fee_gas_price_gwei.map(|g| u128::from(g) * GWEI),
+            prices,
+            tolerance_percent,
+            enforce: false,
+        })
     }
 
     /// Checks and fills in defaults.
@@ -164,6 +232,7 @@ impl NodeOptions {
                  largest priority operation, or the queue would stall)"
             )));
         }
+        let fees = self.fee_config(capacity)?;
         let provers = self.provers.unwrap_or(1);
         if provers > 0 && self.keys.is_none() {
             return Err(NodeError::Config(
@@ -199,7 +268,10 @@ impl NodeOptions {
             deploy_block: self.deploy_block.unwrap_or(0),
             fee_account: self.fee_account.unwrap_or(0),
             rpc_addr: self.rpc_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3030))),
+            ws_addr: self.ws_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3031))),
             metrics_addr: self.metrics_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 9898))),
+            fees,
+            fee_check: self.fee_check,
             limits: MempoolLimits::default(),
             sender,
             watcher: WatcherConfig::default(),

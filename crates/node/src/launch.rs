@@ -4,10 +4,11 @@
 
 use crate::config::NodeConfig;
 use crate::error::NodeError;
+use crate::fees::FeeConfig;
 use crate::http::router;
 use crate::l1::L1Port;
 use crate::metrics::Metrics;
-use crate::node::{run, NodeSettings, Shutdown};
+use crate::node::{run, NodeCore, NodeSettings, Shutdown};
 use crate::prover::WorkerConfig;
 use crate::rpc_port::RpcPort;
 use crate::sequencer::SequencerConfig;
@@ -62,13 +63,29 @@ async fn load_keys(config: &NodeConfig) -> Result<Option<Arc<tern_prover::Keys>>
     Ok(Some(Arc::new(keys)))
 }
 
-/// Starts the node and runs it until `shutdown`.
-pub async fn launch(config: NodeConfig, shutdown: Shutdown) -> Result<(), NodeError> {
+/// What the API needs to know about the chain, besides the node's core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainInfo {
+    /// L1 chain id.
+    pub chain_id: u64,
+    /// The rollup contract.
+    pub contract: tern_primitives::Address,
+    /// L1 blocks the watcher stays behind the head.
+    pub confirmations: u64,
+}
+
+/// Starts the node and runs it until `shutdown`. `api` is called once the node's core is
+/// ready, to start the servers that use it (the binary passes `tern-rpc`'s, bound before this
+/// is called so that a port in use fails at once).
+pub async fn launch(
+    config: NodeConfig,
+    shutdown: Shutdown,
+    api: impl FnOnce(Arc<NodeCore<SqlStore>>, ChainInfo),
+) -> Result<(), NodeError> {
     let l1 = RpcPort::connect(&config.l1_rpc, &config.operator_key, config.contract).await?;
     let chain_id = l1.chain_id().await?;
     let store = open_store(&config.database_url).await?;
     let keys = load_keys(&config).await?;
-    let rpc = listen(config.rpc_addr, "JSON-RPC").await?;
     let metrics_listener = listen(config.metrics_addr, "metrics").await?;
     let confirmations =
         config.confirmations.unwrap_or(if chain_id == DEV_CHAIN_ID { 0 } else { 12 });
@@ -86,29 +103,29 @@ pub async fn launch(config: NodeConfig, shutdown: Shutdown) -> Result<(), NodeEr
         sender: config.sender,
         deploy_block: config.deploy_block,
         poll: Duration::from_millis(if chain_id == DEV_CHAIN_ID { 250 } else { 2_000 }),
+        fees: FeeConfig {
+            enforce: config.fee_check.unwrap_or(chain_id != DEV_CHAIN_ID),
+            ..config.fees.clone()
+        },
     };
+    let info = ChainInfo { chain_id, contract: config.contract, confirmations };
     let metrics = Metrics::new().map_err(|e| NodeError::Config(format!("metrics: {e}")))?;
-    let (rpc_addr, metrics_addr) = (config.rpc_addr, config.metrics_addr);
-    let server_shutdown = shutdown.clone();
+    let metrics_addr = config.metrics_addr;
+    let mut stop = shutdown.clone();
     run(store, Arc::new(l1), settings, keys, metrics, shutdown, move |core| {
-        let app = router(core);
-        for (listener, what, addr) in
-            [(rpc, "JSON-RPC", rpc_addr), (metrics_listener, "metrics", metrics_addr)]
-        {
-            let app = app.clone();
-            let mut stop = server_shutdown.clone();
-            tokio::spawn(async move {
-                let served = axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = stop.changed().await;
-                    })
-                    .await;
-                if let Err(e) = served {
-                    tracing::error!("{what} server on {addr}: {e}");
-                }
-            });
-            tracing::info!("{what} listening on {addr}");
-        }
+        let app = router(Arc::clone(&core));
+        tokio::spawn(async move {
+            let served = axum::serve(metrics_listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.changed().await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!("metrics server on {metrics_addr}: {e}");
+            }
+        });
+        tracing::info!("metrics listening on {metrics_addr}");
+        api(core, info);
     })
     .await
 }

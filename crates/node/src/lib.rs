@@ -5,6 +5,7 @@
 //!   logic over `tern-state`.
 pub mod config;
 pub mod error;
+pub mod fees;
 pub mod http;
 pub mod l1;
 pub mod launch;

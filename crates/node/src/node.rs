@@ -2,6 +2,7 @@
 //! one tokio runtime until a shutdown signal.
 
 use crate::error::NodeError;
+use crate::fees::{fee_kind, paid_fee, FeeConfig, FeeModel};
 use crate::l1::L1Port;
 use crate::metrics::Metrics;
 use crate::prover::{unix_now, work_once, StoreJobs, WorkerConfig};
@@ -40,6 +41,8 @@ pub struct NodeSettings {
     pub deploy_block: u64,
     /// How often the L1 loops poll.
     pub poll: Duration,
+    /// The fee model.
+    pub fees: FeeConfig,
 }
 
 /// Why a submission was refused.
@@ -62,14 +65,55 @@ pub struct NodeCore<S> {
     store: S,
     sequencer: Mutex<Sequencer>,
     metrics: Metrics,
+    fees: FeeModel,
+    /// The state after the last sealed block, published after each seal so that readers (the
+    /// API) never take the sequencer's lock.
+    committed: watch::Sender<Arc<State>>,
 }
 
 impl<S: Storage> NodeCore<S> {
     /// A core over `store` with `sequencer` loaded from it (what [`run`] builds; tests and
     /// tools build one directly).
+    /// Fees are free until [`NodeCore::with_fees`].
     pub fn new(store: S, sequencer: Sequencer, metrics: Metrics) -> Self {
         metrics.set_queue(sequencer.queue_len());
-        Self { store, sequencer: Mutex::new(sequencer), metrics }
+        let fees = FeeModel::new(FeeConfig::free(sequencer.capacity()));
+        let committed = watch::Sender::new(Arc::new(sequencer.committed().clone()));
+        Self { store, sequencer: Mutex::new(sequencer), metrics, fees, committed }
+    }
+
+    /// The same core with another fee model.
+    pub fn with_fees(mut self, fees: FeeModel) -> Self {
+        self.fees = fees;
+        self
+    }
+
+    /// The fee model.
+    pub fn fees(&self) -> &FeeModel {
+        &self.fees
+    }
+
+    /// The state after the last sealed block (a snapshot; no lock is taken).
+    pub fn committed_state(&self) -> Arc<State> {
+        self.committed.borrow().clone()
+    }
+
+    /// Follows [`NodeCore::committed_state`]: changes after each sealed block.
+    pub fn subscribe_committed(&self) -> watch::Receiver<Arc<State>> {
+        self.committed.subscribe()
+    }
+
+    /// Checks the fees of `txs` against the model, on the committed state (a transfer to an
+    /// address with no account there pays for creating it).
+    fn check_fees(&self, txs: &[SignedTx]) -> Result<(), AdmissionError> {
+        let state = self.committed_state();
+        let new_recipient = |tx: &SignedTx| match tx {
+            SignedTx::Transfer(t) => state.account_id_by_address(&t.tx.to).is_none(),
+            _ => false,
+        };
+        let kinds: Vec<_> = txs.iter().map(|tx| fee_kind(tx, new_recipient(tx))).collect();
+        let paid: Vec<_> = txs.iter().map(paid_fee).collect();
+        Ok(self.fees.check(&kinds, &paid)?)
     }
 
     /// The node's storage (read-only use).
@@ -90,6 +134,7 @@ impl<S: Storage> NodeCore<S> {
             .map(|bytes| SignedTx::decode(bytes))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| SubmitError::Malformed(e.to_string()))?;
+        self.check_fees(&decoded)?;
         let item = match (batch, decoded.len()) {
             (false, 1) => {
                 TxItem::Single(decoded.into_iter().next().ok_or(AdmissionError::EmptyBatch)?)
@@ -151,6 +196,7 @@ impl<S: Storage> NodeCore<S> {
                 let ops = sealing.sealed.block.ops.len();
                 let failed = sealing.sealed.failed.len();
                 seq.finish_seal(*sealing);
+                self.committed.send_replace(Arc::new(seq.committed().clone()));
                 self.metrics.sealed(number, seq.queue_len());
                 tracing::info!(block = number, ops, failed, "block sealed");
                 Ok(Some(number))
@@ -282,10 +328,11 @@ pub async fn run<S: Storage, L: L1Port>(
     let genesis_root = State::new().root();
     check_chain(&store, l1.as_ref(), &settings, genesis_root).await?;
     let sequencer = load_sequencer(&store, settings.sequencer, genesis_root).await?;
-    metrics.set_queue(sequencer.queue_len());
-    let core =
-        Arc::new(NodeCore { store: store.clone(), sequencer: Mutex::new(sequencer), metrics });
+    let fees = FeeModel::new(settings.fees.clone());
+    fees.set_gas_price(l1.fees().await?.max_fee);
+    let core = Arc::new(NodeCore::new(store.clone(), sequencer, metrics).with_fees(fees));
     let mut tasks = JoinSet::new();
+    tasks.spawn(gas_price_loop(Arc::clone(&core), Arc::clone(&l1), shutdown.clone()));
     tasks.spawn(sequencer_loop(Arc::clone(&core), settings.block_time, shutdown.clone()));
     let watcher =
         Watcher::new(store.clone(), Arc::clone(&l1), settings.watcher, settings.deploy_block);
@@ -349,6 +396,23 @@ async fn sequencer_loop<S: Storage>(
                 tracing::error!("sealing failed: {e}");
                 last_seal = Instant::now();
             }
+        }
+    }
+}
+
+/// Keeps the fee model's gas price near L1's: a failed read keeps the last price.
+async fn gas_price_loop<S: Storage, L: L1Port>(
+    core: Arc<NodeCore<S>>,
+    l1: Arc<L>,
+    mut shutdown: Shutdown,
+) -> Result<(), NodeError> {
+    loop {
+        if pause(&mut shutdown, Duration::from_secs(15)).await {
+            return Ok(());
+        }
+        match l1.fees().await {
+            Ok(fees) => core.fees.set_gas_price(fees.max_fee),
+            Err(e) => tracing::warn!("L1 gas price: {e}; keeping the last one"),
         }
     }
 }

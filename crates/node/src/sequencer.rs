@@ -84,6 +84,9 @@ pub enum AdmissionError {
     /// The mempool is full.
     #[error("the mempool is full ({0} items); try again after the next block")]
     Full(usize),
+    /// The fees are below the quote (less the tolerance), or paid in a token without a price.
+    #[error(transparent)]
+    Fee(#[from] crate::fees::FeeCheckError),
     /// The signing account has too many transactions queued.
     #[error("{account} has {limit} items queued, the most allowed; wait for the next block")]
     AccountLimit {

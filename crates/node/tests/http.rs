@@ -1,6 +1,5 @@
-//! The node's HTTP endpoint on a real socket (127.0.0.1) over a real SQLite database: bad
-//! requests get JSON-RPC errors and change nothing; a good transaction is persisted and
-//! followed; metrics are served.
+//! The node's HTTP endpoint (metrics) on a real socket (127.0.0.1) over a real SQLite
+//! database.
 
 use std::sync::Arc;
 use tern_node::metrics::Metrics;
@@ -98,61 +97,24 @@ async fn serve(dir: &std::path::Path) -> (std::net::SocketAddr, Arc<NodeCore<Sql
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_requests_get_errors_and_change_nothing() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (addr, core, _) = serve(dir.path()).await;
-    let cases = [
-        ("not json", -32700),
-        (r#"{"jsonrpc":"2.0","id":1}"#, -32600),
-        (&rpc_body("no_such_method", serde_json::json!([])), -32601),
-        (&rpc_body("tx_submit", serde_json::json!([])), -32602),
-        (&rpc_body("tx_submit", serde_json::json!(["0xzz"])), -32602),
-        (&rpc_body("tx_submit", serde_json::json!(["0x0102"])), 101),
-        (&rpc_body("tx_info", serde_json::json!(["0x01"])), -32602),
-        (&rpc_body("submit_txs_batch", serde_json::json!([[]])), 101),
-    ];
-    for (body, code) in cases {
-        let (status, reply) = request(addr, "POST", "/", body).await;
-        assert_eq!(status, 200, "{body}");
-        let reply: serde_json::Value = serde_json::from_str(&reply).expect("json");
-        assert_eq!(reply["error"]["code"], code, "{body}: {reply}");
-    }
-    let huge = "x".repeat(tern_node::http::MAX_BODY + 1);
-    let (status, _) = request(addr, "POST", "/", &huge).await;
-    assert_eq!(status, 413, "an oversized body is refused");
-    assert_eq!(core.queue_len().await, 0);
-    assert!(core.store().queued_items().await.expect("queued").is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_transaction_is_persisted_then_followed_and_metrics_are_served() {
+async fn metrics_are_served_and_nothing_else() {
     let dir = tempfile::tempdir().expect("dir");
     let (addr, core, mut user) = serve(dir.path()).await;
     let tx = user.transfer(Address::new([9; 20]), ETH, 10, 1).expect("sign");
-    let hex = format!("0x{}", hex::encode(tx.encode()));
-    let (_, reply) =
-        request(addr, "POST", "/", &rpc_body("tx_submit", serde_json::json!([hex]))).await;
-    let reply: serde_json::Value = serde_json::from_str(&reply).expect("json");
-    let hash = reply["result"].as_str().expect("a hash").to_owned();
+    core.submit(&[tx.encode()], false).await.expect("accepted");
     assert_eq!(core.store().queued_items().await.expect("queued").len(), 1, "persisted");
-    let (_, again) =
-        request(addr, "POST", "/", &rpc_body("tx_submit", serde_json::json!([hex]))).await;
-    assert!(again.contains("already queued"), "{again}");
-    let (_, info) =
-        request(addr, "POST", "/", &rpc_body("tx_info", serde_json::json!([hash]))).await;
-    let info: serde_json::Value = serde_json::from_str(&info).expect("json");
-    assert_eq!(info["result"]["executed"], false);
-    assert_eq!(core.seal().await.expect("seal"), Some(3));
-    let (_, info) =
-        request(addr, "POST", "/", &rpc_body("tx_info", serde_json::json!([hash]))).await;
-    let info: serde_json::Value = serde_json::from_str(&info).expect("json");
-    assert_eq!(info["result"]["success"], true, "{info}");
-    assert_eq!(info["result"]["block"]["blockNumber"], 3);
-    let (_, status) =
-        request(addr, "POST", "/", &rpc_body("tern_status", serde_json::json!([]))).await;
-    assert!(status.contains("\"lastSealed\":3"), "{status}");
     let (code, metrics) = request(addr, "GET", "/metrics", "").await;
     assert_eq!(code, 200);
+    assert!(metrics.contains("tern_mempool_items 1"), "{metrics}");
+    assert_eq!(core.seal().await.expect("seal"), Some(3));
+    let (_, metrics) = request(addr, "GET", "/metrics", "").await;
     assert!(metrics.contains("tern_mempool_items 0"), "{metrics}");
     assert!(metrics.contains("tern_last_block{stage=\"sealed\"} 3"), "{metrics}");
+    // The JSON-RPC API is tern-rpc's (crates/rpc/tests/api.rs), not this endpoint's.
+    let (code, _) =
+        request(addr, "POST", "/", &rpc_body("tern_status", serde_json::json!([]))).await;
+    assert_eq!(code, 404);
+    let huge = "x".repeat(tern_node::http::MAX_BODY + 1);
+    let (code, _) = request(addr, "POST", "/metrics", &huge).await;
+    assert!(code == 405 || code == 413, "{code}");
 }

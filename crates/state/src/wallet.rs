@@ -73,6 +73,13 @@ impl Wallet {
             .finalize()
             .into();
         let eth_key = SigningKey::from_slice(&bytes).map_err(|_| WalletError::BadSeed)?;
+        Self::from_eth_key(eth_key, chain)
+    }
+
+    /// The wallet of an Ethereum key on `chain`: its L2 key is derived from the key's signature
+    /// of `tern_primitives::keys::l2_key_message`, as any wallet integration derives it. The
+    /// account id and nonce start at 0; set them from the node before signing.
+    pub fn from_eth_key(eth_key: SigningKey, chain: ChainConfig) -> Result<Self, WalletError> {
         let l2_key = derive_l2_key_with_wallet(&eth_key, chain.chain_id, chain.contract)?;
         Ok(Self {
             address: eth::address_of(&eth_key),
@@ -83,6 +90,11 @@ impl Wallet {
             time_range: TimeRange::ALWAYS,
             chain,
         })
+    }
+
+    /// The chain and contract the wallet signs for.
+    pub fn chain(&self) -> ChainConfig {
+        self.chain
     }
 
     /// Hash of the wallet's L2 key.

@@ -14,6 +14,8 @@ use std::sync::OnceLock;
 
 #[cfg(feature = "r1cs")]
 pub mod r1cs;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 
 /// The largest number of inputs circomlib defines parameters for.
 pub const MAX_INPUTS: usize = 12;

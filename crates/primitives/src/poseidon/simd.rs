@@ -19,6 +19,7 @@
 
 #![allow(unsafe_code)]
 
+use super::{params, Params, MAX_WIDTH};
 use crate::field::Fr;
 use ark_ff::{BigInt, BigInteger, Field, PrimeField};
 use std::arch::x86_64::{
@@ -29,7 +30,7 @@ use std::arch::x86_64::{
 use std::sync::OnceLock;
 
 /// Lanes per vector.
-pub(super) const LANES: usize = 8;
+const LANES: usize = super::BATCH_LANES;
 const LIMBS: usize = 5;
 const MASK: u64 = (1 << 52) - 1;
 
@@ -190,6 +191,7 @@ pub(super) fn mul(a: &Fe, b: &Fe) -> Fe {
 
 /// `K` independent vectors of products `a·b^rounds`, through this module's form (for the
 /// microbenchmark and the tests of the field layer).
+#[cfg(test)]
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn mul_ark_lanes<const K: usize>(
     a: &[[Fr; LANES]; K],
@@ -233,6 +235,153 @@ fn sub_if_ge(x: &Fe, m: &Limbs) -> Fe {
     Fe(std::array::from_fn(|k| _mm512_mask_blend_epi64(negative, d[k], x.0[k])))
 }
 
+/// `a + b` for `a < 2r`, `b < r` (a round constant): below `3r`, which a product accepts.
+#[target_feature(enable = "avx512f,avx512ifma")]
+#[inline]
+fn add_const(a: &Fe, b: &Fe) -> Fe {
+    let mut s: [__m512i; LIMBS] = std::array::from_fn(|k| _mm512_add_epi64(a.0[k], b.0[k]));
+    carry(&mut s);
+    Fe(s)
+}
+
+/// `a + b` for `a, b < 2r`, kept below `2r` (the sparse rounds add into the same element
+/// 50-odd times, so it has to be reduced).
+#[target_feature(enable = "avx512f,avx512ifma")]
+#[inline]
+fn add_mod(a: &Fe, b: &Fe) -> Fe {
+    sub_if_ge(&add_const(a, b), &field52().two_r)
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+#[inline]
+fn sbox(x: &Fe) -> Fe {
+    let x2 = mul(x, x);
+    let x4 = mul(&x2, &x2);
+    mul(x, &x4)
+}
+
+/// `Σ row[j]·x[j]` with one reduction for the whole row: the columns have room for 13
+/// products, and the sum of products below `2r·r` reduces to below `2r`.
+#[target_feature(enable = "avx512f,avx512ifma")]
+#[inline]
+fn dot<const W: usize>(row: &[Limbs], x: &[Fe; W]) -> Fe {
+    let mut t = [_mm512_setzero_si512(); 2 * LIMBS];
+    for (c, x) in row.iter().zip(x) {
+        mul_acc(&mut t, &splat(c), x);
+    }
+    reduce(t)
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+#[inline]
+fn dense_layer<const W: usize>(m: &[Limbs], state: &mut [Fe; W]) {
+    let s = *state;
+    for (i, out) in state.iter_mut().enumerate() {
+        *out = dot(&m[i * W..(i + 1) * W], &s);
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn full_round<const W: usize>(t: &Tables, r: usize, state: &mut [Fe; W]) {
+    for (s, c) in state.iter_mut().zip(&t.moved_ark[r * W..(r + 1) * W]) {
+        *s = sbox(&add_const(s, &splat(c)));
+    }
+    dense_layer(&t.mds, state);
+}
+
+/// The sparse partial round `k` (see [`Params`]): the S-box on element 0, then the matrix
+/// `[[n00, n_row], [w, I]]`.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn sparse_round<const W: usize>(t: &Tables, k: usize, state: &mut [Fe; W]) {
+    let b = &t.sparse[k * (2 * W - 1)..(k + 1) * (2 * W - 1)];
+    let s0 = state[0];
+    let first = dot(&b[..W], state);
+    for (s, w) in state[1..].iter_mut().zip(&b[W..]) {
+        *s = add_mod(s, &mul(&splat(w), &s0));
+    }
+    state[0] = first;
+}
+
+/// The permutation of [`super::permute_width`], step for step, on eight states.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn permute<const W: usize>(p: &Params, t: &Tables, state: &mut [Fe; W]) {
+    let half = p.full_rounds / 2;
+    for r in 0..half {
+        full_round(t, r, state);
+    }
+    for k in 0..p.partial_rounds {
+        state[0] = sbox(&add_const(&state[0], &splat(&t.moved_ark[(half + k) * W])));
+        if k + 1 == p.partial_rounds {
+            dense_layer(&t.last_partial, state);
+        } else {
+            sparse_round(t, k, state);
+        }
+    }
+    for r in half + p.partial_rounds..p.full_rounds + p.partial_rounds {
+        full_round(t, r, state);
+    }
+}
+
+/// A width's [`Params`] in this module's form, converted from the scalar tables so the two
+/// paths cannot drift apart.
+struct Tables {
+    moved_ark: Vec<Limbs>,
+    mds: Vec<Limbs>,
+    sparse: Vec<Limbs>,
+    last_partial: Vec<Limbs>,
+}
+
+fn tables(width: usize) -> &'static Tables {
+    static TABLES: [OnceLock<Tables>; MAX_WIDTH + 1] = [const { OnceLock::new() }; MAX_WIDTH + 1];
+    TABLES[width].get_or_init(|| {
+        let p = params(width);
+        let convert = |v: &[Fr]| v.iter().copied().map(constant).collect();
+        Tables {
+            moved_ark: convert(&p.moved_ark),
+            mds: convert(&p.mds),
+            sparse: convert(&p.sparse),
+            last_partial: convert(&p.last_partial),
+        }
+    })
+}
+
+/// Hashes the rows of `flat` (each `W − 1` inputs) into `out`, eight rows at a time; missing
+/// lanes of the last chunk hash zeros and are dropped.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn hash_rows<const W: usize>(flat: &[Fr], out: &mut [Fr]) {
+    let (p, t) = (params(W), tables(W));
+    let from_ark = splat(&field52().from_ark);
+    let n = W - 1;
+    for (rows, out) in flat.chunks(LANES * n).zip(out.chunks_mut(LANES)) {
+        let mut state = [Fe([_mm512_setzero_si512(); LIMBS]); W];
+        for (i, s) in state[1..].iter_mut().enumerate() {
+            let lanes = std::array::from_fn(|l| rows.get(l * n + i).copied().unwrap_or_default());
+            *s = mul(&Fe(load_raw(&lanes)), &from_ark);
+        }
+        permute(p, t, &mut state);
+        out.copy_from_slice(&store(&state[0])[..out.len()]);
+    }
+}
+
+/// Hashes the rows of `flat` (each `width − 1` inputs) into `out` if this CPU has IFMA;
+/// `false` (and `out` untouched) otherwise.
+pub(super) fn hash_rows_for_width(width: usize, flat: &[Fr], out: &mut [Fr]) -> bool {
+    if !available() {
+        return false;
+    }
+    macro_rules! dispatch {
+        ($($w:literal)*) => {
+            match width {
+                // SAFETY: `available()` checked that the CPU supports avx512f and avx512ifma.
+                $($w => unsafe { hash_rows::<$w>(flat, out) },)*
+                w => unreachable!("circomlib widths are 2 to 13, got {w}"),
+            }
+        };
+    }
+    dispatch!(2 3 4 5 6 7 8 9 10 11 12 13);
+    true
+}
+
 /// Whether this CPU runs the vector path.
 pub(super) fn available() -> bool {
     static AVAILABLE: OnceLock<bool> = OnceLock::new();
@@ -242,7 +391,8 @@ pub(super) fn available() -> bool {
 }
 
 /// `rounds` chained products per lane, or `None` without IFMA.
-pub(super) fn mul_chain<const K: usize>(
+#[cfg(test)]
+fn mul_chain<const K: usize>(
     a: &[[Fr; LANES]; K],
     b: &[[Fr; LANES]; K],
     rounds: usize,

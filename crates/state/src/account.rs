@@ -48,13 +48,19 @@ pub fn account_leaf(
     address: &Address,
     balance_root: Fr,
 ) -> Fr {
+    poseidon::hash(account_leaf_inputs(nonce, nfts_minted, pubkey_hash, address, balance_root))
+}
+
+/// What [`account_leaf`] hashes, for callers that hash many leaves in one batch.
+pub fn account_leaf_inputs(
+    nonce: Nonce,
+    nfts_minted: u32,
+    pubkey_hash: &PubKeyHash,
+    address: &Address,
+    balance_root: Fr,
+) -> [Fr; 4] {
     let meta = Fr::from(u64::from(nonce) | (u64::from(nfts_minted) << 32));
-    poseidon::hash([
-        meta,
-        fr_from_be_short(&pubkey_hash.0),
-        fr_from_be_short(address.as_slice()),
-        balance_root,
-    ])
+    [meta, fr_from_be_short(&pubkey_hash.0), fr_from_be_short(address.as_slice()), balance_root]
 }
 
 /// An NFT in the NFT tree.

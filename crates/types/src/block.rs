@@ -127,7 +127,7 @@ pub fn commitment_to_fr(c: &[u8; 32]) -> Fr {
 /// Splits pubdata into operations, dropping the trailing Noop padding. Used to rebuild state
 /// from L1 data, so it must reject hostile bytes with an error.
 pub fn decode_pubdata(pubdata: &[u8]) -> Result<Vec<Op>, DecodeError> {
-    if pubdata.len() % CHUNK_BYTES != 0 {
+    if !pubdata.len().is_multiple_of(CHUNK_BYTES) {
         return Err(DecodeError::NotChunkAligned(pubdata.len()));
     }
     let mut ops = Vec::new();

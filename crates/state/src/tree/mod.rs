@@ -34,24 +34,21 @@ pub use proof::{root_from_leaves, MerkleProof};
 pub use store::{MemoryStore, NodeStore};
 
 use rayon::prelude::*;
+use std::ops::Range;
 use std::sync::Arc;
-use tern_primitives::{poseidon::hash, Fr};
+use tern_primitives::{poseidon, poseidon::hash, Fr};
 
 /// The deepest tree supported: `4^29 = 2^58` leaves, so indices and packed store keys fit a u64.
 pub const MAX_DEPTH: u8 = 29;
 
-/// A level with at least this many nodes to rehash is hashed in parallel.
+/// A level with at least this many nodes to rehash (over all the trees rehashed together) is
+/// hashed on rayon's pool.
 ///
-/// Measured on the 2-core target (`threshold/{seq,par}/N` in `benches/tree.rs`, on a shared
-/// and noisy machine): a width-5 Poseidon costs 25 to 45 us. When the other core is idle, rayon
-/// breaks even at 2 to 4 nodes and halves the time at 8 (seq 298 us, par 150 us); when it is
-/// busy, rayon gains nothing and costs about 15 us per level, under 8% at 8 nodes. The state
-/// transition also rehashes many balance trees at once, which keeps the pool busy, so small
-/// levels stay sequential.
-const PARALLEL_THRESHOLD: usize = 8;
-
-/// The fewest nodes one rayon task hashes, so splitting overhead stays well under hashing time.
-const PARALLEL_MIN_CHUNK: usize = 2;
+/// Measured on the 2-core target before batching: rayon costs about 15 us per level when the
+/// other core is busy and breaks even at 50 to 180 us of hashing when it is idle. With AVX-512
+/// IFMA a batch of eight width-5 hashes costs about as much as one hash did, so the break-even
+/// moves up to several batches; without IFMA, 64 hashes are far past it anyway.
+const PARALLEL_THRESHOLD: usize = 64;
 
 /// Why a tree operation was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -183,8 +180,6 @@ pub struct SparseMerkleTree<S: NodeStore = MemoryStore> {
     journal: Vec<JournalEntry>,
     open: Vec<OpenCheckpoint>,
     next_checkpoint: u64,
-    /// Reused between rehashes so a root computation does not allocate per level.
-    scratch: Vec<(u64, Option<Fr>)>,
 }
 
 impl SparseMerkleTree<MemoryStore> {
@@ -209,7 +204,6 @@ impl<S: NodeStore> SparseMerkleTree<S> {
             journal: Vec::new(),
             open: Vec::new(),
             next_checkpoint: 0,
-            scratch: Vec::new(),
         }
     }
 
@@ -368,8 +362,53 @@ impl<S: NodeStore> SparseMerkleTree<S> {
 
     /// Brings every internal node on a pending path up to date.
     fn rehash(&mut self) {
+        Self::rehash_all(&mut [self]);
+    }
+
+    /// Brings every pending path of every tree up to date, level by level across all the trees,
+    /// so that their hashes are batched together ([`poseidon::hash_batch`] hashes eight at once
+    /// on CPUs with AVX-512 IFMA). Afterwards [`root`](Self::root) of each tree is a lookup.
+    ///
+    /// Many small trees with one dirty path each (the state's balance trees) gain the most: one
+    /// tree alone has one node per level to hash.
+    pub fn rehash_all(trees: &mut [&mut Self]) {
+        let mut jobs: Vec<(usize, Vec<u64>)> = (0..trees.len())
+            .filter_map(|i| trees[i].take_pending().map(|changed| (i, changed)))
+            .collect();
+        let mut batch = LevelBatch::default();
+        let mut ranges = Vec::with_capacity(jobs.len());
+        let mut level = 1;
+        loop {
+            jobs.retain_mut(|(i, changed)| {
+                let tree = &mut *trees[*i];
+                let done = changed.is_empty() || level > tree.depth();
+                if done {
+                    changed.clear();
+                    tree.dirty = std::mem::take(changed);
+                }
+                !done
+            });
+            if jobs.is_empty() {
+                break;
+            }
+            batch.clear();
+            ranges.clear();
+            for (i, changed) in &mut jobs {
+                ranges.push(trees[*i].collect_level(level, changed, &mut batch));
+            }
+            batch.hash();
+            for ((i, changed), range) in jobs.iter_mut().zip(&ranges) {
+                trees[*i].apply_level(level, &batch.nodes[range.clone()], &batch.hashes, changed);
+            }
+            level += 1;
+        }
+    }
+
+    /// The pending leaves, sorted and deduplicated, journaled if a checkpoint is open; `None`
+    /// if nothing is pending.
+    fn take_pending(&mut self) -> Option<Vec<u64>> {
         if self.dirty.is_empty() {
-            return;
+            return None;
         }
         let mut changed = if self.open.is_empty() {
             std::mem::take(&mut self.dirty)
@@ -382,53 +421,91 @@ impl<S: NodeStore> SparseMerkleTree<S> {
         // and shared ancestors collapse with a linear dedup.
         changed.sort_unstable();
         changed.dedup();
-        let mut computed = std::mem::take(&mut self.scratch);
-        for level in 1..=self.depth() {
-            for index in &mut changed {
-                *index >>= 2;
-            }
-            changed.dedup();
-            self.hash_level(level, &changed, &mut computed);
-            changed.clear();
-            for &(index, new) in &computed {
-                let old = match new {
-                    Some(hash) => self.store.put(level, index, hash),
-                    None => self.store.remove(level, index),
-                };
-                if old != new {
-                    self.record(level, index, old);
-                    changed.push(index);
-                }
-            }
-            if changed.is_empty() {
-                break;
-            }
-        }
-        computed.clear();
-        changed.clear();
-        self.scratch = computed;
-        self.dirty = changed;
+        Some(changed)
     }
 
-    /// New values of the nodes `parents` at `level`, from their (up-to-date) children.
-    fn hash_level(&self, level: u8, parents: &[u64], out: &mut Vec<(u64, Option<Fr>)>) {
-        let store = &self.store;
+    /// Adds the parents at `level` of the nodes `changed` (at `level − 1`) to `batch`, with the
+    /// inputs of those that need hashing; returns this tree's range of `batch.nodes`.
+    fn collect_level(
+        &self,
+        level: u8,
+        changed: &mut Vec<u64>,
+        batch: &mut LevelBatch,
+    ) -> Range<usize> {
+        for index in changed.iter_mut() {
+            *index >>= 2;
+        }
+        changed.dedup();
         let child_default = self.defaults.level(level - 1);
+        let start = batch.nodes.len();
+        for &parent in changed.iter() {
+            let children = self.store.children(level - 1, parent);
+            let row = children.iter().any(Option::is_some).then(|| {
+                batch.inputs.push(children.map(|child| child.unwrap_or(child_default)));
+                batch.inputs.len() - 1
+            });
+            batch.nodes.push((parent, row));
+        }
+        start..batch.nodes.len()
+    }
+
+    /// Stores the new values of `nodes` at `level` and leaves in `changed` those that changed.
+    fn apply_level(
+        &mut self,
+        level: u8,
+        nodes: &[(u64, Option<usize>)],
+        hashes: &[Fr],
+        changed: &mut Vec<u64>,
+    ) {
         let node_default = self.defaults.level(level);
-        let node = |&parent: &u64| {
-            let children = store.children(level - 1, parent);
-            if children.iter().all(Option::is_none) {
-                return (parent, None);
-            }
-            let hash = hash(children.map(|child| child.unwrap_or(child_default)));
+        changed.clear();
+        for &(index, row) in nodes {
             // Keeps "stored" equivalent to "non-default", which the all-default shortcut needs.
-            (parent, (hash != node_default).then_some(hash))
-        };
-        out.clear();
-        if parents.len() >= PARALLEL_THRESHOLD {
-            parents.par_iter().with_min_len(PARALLEL_MIN_CHUNK).map(node).collect_into_vec(out);
-        } else {
-            out.extend(parents.iter().map(node));
+            let new = row.map(|r| hashes[r]).filter(|hash| *hash != node_default);
+            let old = match new {
+                Some(hash) => self.store.put(level, index, hash),
+                None => self.store.remove(level, index),
+            };
+            if old != new {
+                self.record(level, index, old);
+                changed.push(index);
+            }
         }
     }
+}
+
+/// One level's nodes to rehash, from one tree or many.
+#[derive(Default)]
+struct LevelBatch {
+    /// Each node's index and its row in `inputs`; `None` when all its children are default.
+    nodes: Vec<(u64, Option<usize>)>,
+    inputs: Vec<[Fr; 4]>,
+    hashes: Vec<Fr>,
+}
+
+impl LevelBatch {
+    fn clear(&mut self) {
+        self.nodes.clear();
+        self.inputs.clear();
+    }
+
+    fn hash(&mut self) {
+        self.hashes.clear();
+        self.hashes.resize(self.inputs.len(), Fr::from(0u64));
+        hash_nodes(&self.inputs, &mut self.hashes);
+    }
+}
+
+/// `out[i] = H(inputs[i])`, eight at a time, on rayon's pool when there are enough to share.
+pub(crate) fn hash_nodes(inputs: &[[Fr; 4]], out: &mut [Fr]) {
+    if inputs.len() < PARALLEL_THRESHOLD {
+        return poseidon::hash_batch_into(inputs, out);
+    }
+    // Whole vector batches per task, one task per thread: splitting finer only adds overhead.
+    let chunk =
+        inputs.len().div_ceil(rayon::current_num_threads()).next_multiple_of(poseidon::BATCH_LANES);
+    inputs
+        .par_chunks(chunk)
+        .zip(out.par_chunks_mut(chunk))
+        .for_each(|(inputs, out)| poseidon::hash_batch_into(inputs, out));
 }

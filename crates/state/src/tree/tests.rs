@@ -422,3 +422,46 @@ proptest! {
         prop_assert_eq!(t.store().len(), non_default_nodes(5, &model));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Rehashing many trees together (their levels batched) gives each tree the root it has
+    /// alone, for trees of different depths, with reverted writes and an open checkpoint.
+    #[test]
+    fn rehash_all_matches_each_tree_alone(
+        writes in proptest::collection::vec((0usize..6, 0u64..4096, 0u64..4), 0..80),
+        reverted in proptest::collection::vec((0usize..6, 0u64..4096, 1u64..4), 0..10),
+    ) {
+        let depths = [0u8, 1, 2, 5, 6, 12];
+        let mut trees: Vec<SparseMerkleTree> = depths.iter().map(|&d| tree(d, fr(0))).collect();
+        for &(t, index, value) in &writes {
+            let capacity = trees[t].capacity();
+            trees[t].set(index % capacity, fr(value)).expect("in range");
+        }
+        let checkpoints: Vec<Checkpoint> = trees.iter_mut().map(|t| t.checkpoint()).collect();
+        for &(t, index, value) in &reverted {
+            let capacity = trees[t].capacity();
+            trees[t].set(index % capacity, fr(value + 10)).expect("in range");
+        }
+        let mut alone = trees.clone();
+        let expected: Vec<Fr> = alone.iter_mut().map(|t| t.root()).collect();
+        let mut refs: Vec<&mut SparseMerkleTree> = trees.iter_mut().collect();
+        SparseMerkleTree::rehash_all(&mut refs);
+        for (t, want) in trees.iter_mut().zip(&expected) {
+            prop_assert!(!t.has_pending());
+            prop_assert_eq!(t.root(), *want);
+        }
+        for (t, checkpoint) in trees.iter_mut().zip(checkpoints) {
+            t.revert_to(checkpoint).expect("open");
+        }
+        let mut before: Vec<SparseMerkleTree> = depths.iter().map(|&d| tree(d, fr(0))).collect();
+        for &(t, index, value) in &writes {
+            let capacity = before[t].capacity();
+            before[t].set(index % capacity, fr(value)).expect("in range");
+        }
+        for (t, want) in trees.iter_mut().zip(before.iter_mut()) {
+            prop_assert_eq!(t.root(), want.root());
+        }
+    }
+}

@@ -138,7 +138,7 @@ fn sha256_constraints(len: usize) -> Result<usize, SynthesisError> {
 pub fn slot_span() -> (usize, usize) {
     let a = SLOT_BASE;
     let b = (a + MIN_SPAN..)
-        .find(|&b| (preimage_bytes(b) - preimage_bytes(a)) % 64 == 0)
+        .find(|&b| (preimage_bytes(b) - preimage_bytes(a)).is_multiple_of(64))
         .unwrap_or_else(|| unreachable!("13·k + ⌈k/8⌉ bytes hits a multiple of 64 by k = 512"));
     (a, b)
 }

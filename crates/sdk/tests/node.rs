@@ -60,6 +60,7 @@ async fn seeded(
         tokens,
         cursor: (1, [1; 32]),
         block_hashes: vec![(1, [1; 32])],
+        ..Default::default()
     };
     store.apply_watched_range(&range).await.expect("deposits");
     let config = SequencerConfig {

@@ -455,7 +455,10 @@ fn postgres_url() -> Option<String> {
         eprintln!("SKIPPED on PostgreSQL: TERN_POSTGRES_URL is unset");
         return None;
     };
-    let schema = format!("node_e2e_{}", std::process::id());
+    // One schema per call: the node and the restore each get a fresh one.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let schema = format!("node_e2e_{}_{call}", std::process::id());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let store = SqlStore::connect(&url).await.expect("connect to PostgreSQL");

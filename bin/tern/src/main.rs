@@ -3,6 +3,7 @@
 mod bench_gas;
 mod circuit_cmd;
 mod deploy_cmd;
+mod devnet_cmd;
 mod node_cmd;
 mod progress_bar;
 mod prover_cmd;
@@ -48,6 +49,9 @@ enum Command {
     /// Deploy the rollup (verifiers, rollup, NFT factory) to an L1 over JSON-RPC and list
     /// ERC-20 tokens; prints the addresses (one JSON object with `--json`).
     Deploy(deploy_cmd::DeployArgs),
+    /// A whole rollup on 127.0.0.1 in one process: anvil, INSECURE dev keys, the contracts,
+    /// the node with its API and prover, and ten funded accounts; writes DIR/devnet.json.
+    Devnet(devnet_cmd::DevnetArgs),
     /// Run the node: take transactions, seal blocks, prove them and drive the contract on L1.
     /// Options come from flags, `TERN_*` environment variables or `--config FILE` (TOML).
     Node(tern_node::config::NodeOptions),
@@ -205,6 +209,7 @@ fn run() -> Result<ExitCode> {
         Command::Prover(cmd) => prover_cmd::run(cmd),
         Command::Bench(cmd) => bench_gas::run(cmd),
         Command::Deploy(args) => deploy_cmd::run(args),
+        Command::Devnet(args) => devnet_cmd::run(args),
         Command::Node(options) => node_cmd::run(options),
         Command::Restore(args) => restore_cmd::run(args),
         Command::Wallet(args) => wallet::run(args),

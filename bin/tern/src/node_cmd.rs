@@ -34,7 +34,7 @@ pub(crate) fn run(options: NodeOptions) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
@@ -74,6 +74,7 @@ pub(crate) fn init_logs() {
         .with_target("tern_node", level)
         .with_target("tern_rpc", level)
         .with_target("tern_storage", level)
-        .with_target("tern_l1", level);
+        .with_target("tern_l1", level)
+        .with_target("tern_devnet", level);
     let _ = tracing_subscriber::registry().with(fmt).with(filter).try_init();
 }

@@ -31,6 +31,14 @@ alloy_sol_types::sol!(
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/NftFactory.json")
 );
 
+// The devnet's faucet token (`contracts/src/DevToken.sol`): mintable by anyone, never deployed
+// outside a devnet.
+alloy_sol_types::sol!(
+    #[derive(Debug, PartialEq, Eq)]
+    DevToken,
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/out/DevToken.json")
+);
+
 /// Test helpers (`contracts/test/`): tokens, reentrancy attackers, a mock verifier, an ERC-721
 /// receiver, a failing NFT factory and an owner that refuses ETH.
 pub mod test_helpers {

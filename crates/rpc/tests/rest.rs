@@ -27,8 +27,10 @@ use tower::ServiceExt;
 
 static EXAMPLES: Mutex<()> = Mutex::new(());
 
-fn record(method: &Method, path: &str, body: &Option<Value>, status: StatusCode, reply: &Value) {
+/// Appends the exchange to `TERN_REST_EXAMPLES`, the response as the server wrote it.
+fn record(method: &Method, path: &str, body: &Option<Value>, status: StatusCode, reply: &[u8]) {
     let Ok(file) = std::env::var("TERN_REST_EXAMPLES") else { return };
+    let reply = String::from_utf8_lossy(reply);
     let line = json!({"method": method.as_str(), "path": path, "body": body,
                       "status": status.as_u16(), "response": reply});
     let _guard = EXAMPLES.lock().unwrap_or_else(|e| e.into_inner());
@@ -55,7 +57,7 @@ async fn call(
     let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24).await.expect("body");
     let reply: Value = serde_json::from_slice(&bytes)
         .unwrap_or_else(|e| panic!("{path}: {status} not JSON ({e}): {bytes:?}"));
-    record(&method, path, &body, status, &reply);
+    record(&method, path, &body, status, &bytes);
     (status, reply)
 }
 

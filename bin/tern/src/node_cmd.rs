@@ -22,7 +22,8 @@ pub(crate) fn run(options: NodeOptions) -> Result<ExitCode> {
             let _ = stop.send(true);
         });
         // The API binds before the node starts, so a port in use fails at once.
-        let settings = RpcSettings::new(config.rpc_addr, config.ws_addr);
+        let settings =
+            RpcSettings::new(config.rpc_addr, config.ws_addr).with_rest(config.rest_addr);
         let api = tern_rpc::server::bind(settings).await?;
         let api_shutdown = shutdown.clone();
         tern_node::launch::launch(config, shutdown, move |core, chain| {

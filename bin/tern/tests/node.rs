@@ -185,6 +185,7 @@ impl Node {
         args.extend(["--deploy-block".into(), s.deploy_block.to_string()]);
         args.extend(["--rpc-addr".into(), format!("127.0.0.1:{rpc_port}")]);
         args.extend(["--ws-addr".into(), format!("127.0.0.1:{}", free_port())]);
+        args.extend(["--rest-addr".into(), format!("127.0.0.1:{}", free_port())]);
         args.extend(["--metrics-addr".into(), format!("127.0.0.1:{}", free_port())]);
         match database_url {
             Some(db) => args.extend(["--database-url".into(), db.to_owned()]),

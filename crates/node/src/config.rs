@@ -61,6 +61,9 @@ pub struct NodeOptions {
     /// Where the JSON-RPC WebSocket endpoint (subscriptions) listens.
     #[arg(long, env = "TERN_WS_ADDR")]
     pub ws_addr: Option<SocketAddr>,
+    /// Where the REST API (`/api/v0.2`, zkSync Lite's v0.2) listens.
+    #[arg(long, env = "TERN_REST_ADDR")]
+    pub rest_addr: Option<SocketAddr>,
     /// Where Prometheus metrics are served (`/metrics`).
     #[arg(long, env = "TERN_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
@@ -121,6 +124,8 @@ pub struct NodeConfig {
     pub rpc_addr: SocketAddr,
     /// WebSocket JSON-RPC address.
     pub ws_addr: SocketAddr,
+    /// REST API address.
+    pub rest_addr: SocketAddr,
     /// Metrics address.
     pub metrics_addr: SocketAddr,
     /// The fee model (`enforce` as configured; see `fee_check`).
@@ -163,6 +168,7 @@ impl NodeOptions {
             fee_account: self.fee_account.or(other.fee_account),
             rpc_addr: self.rpc_addr.or(other.rpc_addr),
             ws_addr: self.ws_addr.or(other.ws_addr),
+            rest_addr: self.rest_addr.or(other.rest_addr),
             metrics_addr: self.metrics_addr.or(other.metrics_addr),
             resend_after_blocks: self.resend_after_blocks.or(other.resend_after_blocks),
             max_fee_gwei: self.max_fee_gwei.or(other.max_fee_gwei),
@@ -269,6 +275,7 @@ impl NodeOptions {
             fee_account: self.fee_account.unwrap_or(0),
             rpc_addr: self.rpc_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3030))),
             ws_addr: self.ws_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3031))),
+            rest_addr: self.rest_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3001))),
             metrics_addr: self.metrics_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 9898))),
             fees,
             fee_check: self.fee_check,
@@ -296,6 +303,10 @@ mod tests {
         assert_eq!(config.capacity, 16);
         assert_eq!(config.block_time, Duration::from_secs(1));
         assert!(config.database_url.ends_with("tern-data/tern.db"));
+        assert_eq!(config.rest_addr, SocketAddr::from(([127, 0, 0, 1], 3001)));
+        let file: NodeOptions =
+            toml::from_str("rest-addr = \"127.0.0.1:4001\"\n").expect("rest-addr in TOML");
+        assert_eq!(file.rest_addr, Some(SocketAddr::from(([127, 0, 0, 1], 4001))));
     }
 
     #[test]

@@ -7,9 +7,12 @@
 //! - [`client`] (feature `client`): HTTP and WebSocket clients, without TLS.
 //! - [`server`] (feature `server`, on by default): the HTTP and WebSocket servers over a
 //!   running `tern-node` (whose `fees` module holds the fee model the quotes come from).
+//! - [`rest`]: the REST API `/api/v0.2` (zkSync Lite's v0.2): its JSON shapes, and (feature
+//!   `server`) the axum router the node serves on `--rest-addr`.
 
 pub mod api;
 pub mod codec;
+pub mod rest;
 pub mod tx;
 pub mod types;
 

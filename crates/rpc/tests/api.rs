@@ -8,27 +8,21 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tern_node::fees::{FeeConfig, FeeModel};
-use tern_node::launch::ChainInfo;
-use tern_node::metrics::Metrics;
+use tern_node::fees::FeeConfig;
 use tern_node::node::NodeCore;
-use tern_node::sequencer::{MempoolLimits, SealOutcome, Sequencer, SequencerConfig};
 use tern_primitives::Address;
 use tern_rpc::server::{bind, RpcSettings, Running};
 use tern_rpc::types::*;
 use tern_rpc::TernApiClient;
-use tern_state::wallet::{AuthKind, Wallet};
-use tern_state::{ChainConfig, PriorityOp, State, TxItem};
-use tern_storage::{
-    BlockStore, L1Stage, MempoolStore, SqlStore, StoredPriorityOp, WatchedRange, WatcherStore,
-};
-use tern_types::{AccountId, ETH};
+use tern_state::wallet::Wallet;
+use tern_storage::{BlockStore, L1Stage, MempoolStore, SqlStore};
+use tern_types::ETH;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
-const CHAIN: ChainConfig = ChainConfig { chain_id: 31337, contract: Address::new([0xc0; 20]) };
-const INFO: ChainInfo = ChainInfo { chain_id: 31337, contract: CHAIN.contract, confirmations: 3 };
-const OPERATOR: Address = Address::new([0xfe; 20]);
+mod common;
+
+use common::{deposit, watch_deposits, CHAIN, INFO};
 
 struct Fixture {
     core: Arc<NodeCore<SqlStore>>,
@@ -38,62 +32,9 @@ struct Fixture {
     _dir: tempfile::TempDir,
 }
 
-fn deposit(serial_id: u64, to: Address, amount: u128, l1_block: u64) -> StoredPriorityOp {
-    StoredPriorityOp {
-        serial_id,
-        op: PriorityOp::Deposit { token: ETH, amount, to },
-        expiration: 2_000_000_000,
-        l1_block,
-        l1_tx: [1; 32],
-        processed_in: None,
-    }
-}
-
-async fn watch_deposits(store: &SqlStore, ops: Vec<StoredPriorityOp>, l1_block: u64) {
-    let range = WatchedRange {
-        priority_ops: ops,
-        cursor: (l1_block, [l1_block as u8; 32]),
-        block_hashes: vec![(l1_block, [l1_block as u8; 32])],
-        ..Default::default()
-    };
-    store.apply_watched_range(&range).await.expect("deposits");
-}
-
-/// Block 1: the operator's and the user's deposits; block 2: the user's ChangePubKey. Then the
-/// API is served on ephemeral ports.
+/// The common node, served on ephemeral ports.
 async fn start(fees: Option<FeeConfig>) -> Fixture {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = SqlStore::open_data_dir(dir.path()).await.expect("sqlite");
-    let config = SequencerConfig {
-        chain: CHAIN,
-        capacity: 8,
-        fee_account: AccountId(0),
-        limits: MempoolLimits::default(),
-    };
-    let mut user = Wallet::from_seed(1, CHAIN).expect("wallet");
-    let deposits = vec![deposit(0, OPERATOR, 0, 1), deposit(1, user.address, 1000, 1)];
-    watch_deposits(&store, deposits.clone(), 1).await;
-    let mut seq = Sequencer::new(config, State::new(), 0, 0, vec![]);
-    user.account_id = AccountId(1);
-    let cpk = user.change_pubkey(AuthKind::Ecdsa, ETH, 0).expect("sign");
-    for (priority, tx) in [(deposits, None), (vec![], Some(cpk))] {
-        if let Some(tx) = tx {
-            let a = seq.check(TxItem::Single(tx), 1_000).expect("admitted");
-            let n =
-                store.insert_mempool_item(&a.encoded, &a.hashes, false, 1).await.expect("insert");
-            seq.accept(a, n);
-        }
-        let SealOutcome::Block(s) = seq.seal(&priority, 1_000).expect("seal") else {
-            panic!("block")
-        };
-        store.write_sealed_block(&s.sealed).await.expect("write");
-        seq.finish_seal(*s);
-    }
-    let mut core = NodeCore::new(store, seq, Metrics::new().expect("metrics"));
-    if let Some(fees) = fees {
-        core = core.with_fees(FeeModel::new(fees));
-    }
-    let core = Arc::new(core);
+    let common::Node { core, user, dir } = common::node(fees).await;
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
     let mut settings = RpcSettings::new(local, local);
     settings.poll = Duration::from_millis(50);

@@ -154,6 +154,30 @@ pub trait MempoolStore: Send + Sync {
         account: AccountId,
         limit: u32,
     ) -> impl Future<Output = StorageResult<Vec<TxReceipt>>> + Send;
+    /// A page of the transactions `account` signed, in arrival order: from the transaction
+    /// `from` (or the newest if `None`) inclusive, at most `limit`, towards newer ones
+    /// (ascending) if `newer`, else towards older ones (descending). `None` if `from` is not
+    /// one of the account's transactions.
+    fn account_tx_page(
+        &self,
+        account: AccountId,
+        from: Option<[u8; 32]>,
+        limit: u32,
+        newer: bool,
+    ) -> impl Future<Output = StorageResult<Option<Vec<TxReceipt>>>> + Send;
+    /// How many transactions `account` signed (queued, included and failed).
+    fn account_tx_count(
+        &self,
+        account: AccountId,
+    ) -> impl Future<Output = StorageResult<u64>> + Send;
+    /// Receipts of the mempool transactions block `number` included, in operation order, then
+    /// those that failed while it was sealed, in arrival order.
+    fn block_receipts(
+        &self,
+        number: u64,
+    ) -> impl Future<Output = StorageResult<Vec<TxReceipt>>> + Send;
+    /// How many mempool transactions stored blocks included.
+    fn included_tx_count(&self) -> impl Future<Output = StorageResult<u64>> + Send;
 }
 
 /// A priority request copied from L1.
@@ -303,6 +327,12 @@ pub trait StateStore: Send + Sync {
         id: AccountId,
         block: Option<u64>,
     ) -> impl Future<Output = StorageResult<Option<Account>>> + Send;
+    /// The last block at or before `block` that changed account `id` (`None` if none did).
+    fn account_updated_in(
+        &self,
+        id: AccountId,
+        block: u64,
+    ) -> impl Future<Output = StorageResult<Option<u64>>> + Send;
 }
 
 /// A prover job's state.

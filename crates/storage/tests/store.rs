@@ -168,6 +168,7 @@ async fn mempool(store: SqlStore) {
     let hashes: Vec<_> = mine.iter().map(|r| r.hash).collect();
     assert_eq!(hashes, vec![hash_of(&c), hash_of(&a)], "newest first");
     assert_eq!(store.account_txs(AccountId(1), 1).await.expect("limit").len(), 1);
+    check_account_pages(&store, &a, &c).await;
     let err = store.insert_mempool_item(&[vec![0xff]], &[[1; 32]], false, 1).await;
     assert!(matches!(err, Err(StorageError::Corrupt { .. })), "{err:?}");
     // An item that fails with no block to hold it leaves the queue with its reason.
@@ -178,6 +179,26 @@ async fn mempool(store: SqlStore) {
     assert_eq!(store.queued_items().await.expect("queued").len(), 1);
     let again = store.fail_mempool_items(5, &[failed]).await;
     assert!(matches!(again, Err(StorageError::Conflict(_))), "{again:?}");
+}
+
+/// Account 1 signed `a` (first) and `c` (last, inside a batch).
+async fn check_account_pages(store: &SqlStore, a: &SignedTx, c: &SignedTx) {
+    let page = |from, limit, newer| store.account_tx_page(AccountId(1), from, limit, newer);
+    let hashes = |p: Option<Vec<TxReceipt>>| {
+        p.expect("anchor known").iter().map(|r| r.hash).collect::<Vec<_>>()
+    };
+    let (ha, hc) = (hash_of(a), hash_of(c));
+    assert_eq!(hashes(page(None, 10, false).await.expect("latest")), vec![hc, ha]);
+    assert_eq!(hashes(page(None, 10, true).await.expect("latest")), vec![hc]);
+    assert_eq!(hashes(page(Some(ha), 10, true).await.expect("from a")), vec![ha, hc]);
+    assert_eq!(hashes(page(Some(ha), 10, false).await.expect("from a")), vec![ha]);
+    assert_eq!(hashes(page(Some(hc), 1, false).await.expect("limit")), vec![hc]);
+    let other = hash_of(&extra_tx(2, 2));
+    assert_eq!(page(Some(other), 10, true).await.expect("not account 1's"), None);
+    let none = store.account_tx_page(AccountId(9), None, 10, false).await.expect("empty");
+    assert_eq!(none, Some(vec![]));
+    assert_eq!(store.account_tx_count(AccountId(1)).await.expect("count"), 2);
+    assert_eq!(store.account_tx_count(AccountId(9)).await.expect("count"), 0);
 }
 
 // ---- blocks and state ----
@@ -309,6 +330,14 @@ async fn check_receipts(store: &SqlStore, sealed: &[SealedBlock], bad: &SignedTx
     assert_eq!(r.status, TxStatus::Included { block: 2, index });
     let r = store.tx_receipt(&hash_of(bad)).await.expect("receipt").expect("known");
     assert_eq!(r.status, TxStatus::Failed { block: 2, reason: "nonce mismatch".into() });
+    // Block 2's receipts: the included ones in operation order, then the failed one.
+    let receipts = store.block_receipts(2).await.expect("block receipts");
+    let mut want: Vec<[u8; 32]> = sealed[1].included.iter().map(|(h, _)| *h).collect();
+    want.push(hash_of(bad));
+    assert_eq!(receipts.iter().map(|r| r.hash).collect::<Vec<_>>(), want);
+    assert!(store.block_receipts(99).await.expect("none").is_empty());
+    let included: usize = sealed.iter().map(|s| s.included.len()).sum();
+    assert_eq!(store.included_tx_count().await.expect("count"), included as u64);
 }
 
 async fn check_history(store: &SqlStore) {
@@ -327,6 +356,12 @@ async fn check_history(store: &SqlStore) {
         assert_eq!(rebuilt.root(), built.block.header.new_root, "root after block {n}");
         let a1 = store.account_at(AccountId(1), Some(n)).await.expect("account_at");
         assert_eq!(a1.as_ref(), built.state.account(AccountId(1)));
+        let updated = store.account_updated_in(AccountId(1), n).await.expect("updated");
+        let changed = (1..=n).rev().find(|b| {
+            let before = (*b > 1).then(|| demo()[*b as usize - 2].state.account(AccountId(1)));
+            before.flatten() != demo()[*b as usize - 1].state.account(AccountId(1))
+        });
+        assert_eq!(updated, changed, "account 1's last change at or before block {n}");
     }
     let genesis = store.state_at(Some(0)).await.expect("genesis");
     assert!(genesis.accounts.is_empty() && genesis.nfts.is_empty());

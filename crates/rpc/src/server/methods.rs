@@ -10,12 +10,10 @@ use jsonrpsee::types::ErrorObjectOwned;
 use jsonrpsee::PendingSubscriptionSink;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tern_node::fees::{FeeKind, CPK_AUTH_BYTES};
 use tern_node::launch::ChainInfo;
 use tern_node::node::NodeCore;
 use tern_storage::{L1Stage, Storage};
-use tern_types::tx::tx_type;
-use tern_types::{NftId, TokenId};
+use tern_types::NftId;
 
 /// The API over one node.
 pub(crate) struct Api<S> {
@@ -30,34 +28,7 @@ impl<S> Clone for Api<S> {
     }
 }
 
-/// The opcode and side data a fee type is charged as; a transfer to an address with no
-/// account pays for creating it.
-fn fee_kind(tx_type_: FeeType, new_recipient: bool) -> (FeeType, FeeKind) {
-    let op = |opcode| FeeKind::Op { opcode, side_bytes: 0 };
-    match tx_type_ {
-        FeeType::Transfer if new_recipient => {
-            (FeeType::TransferToNew, op(tx_type::TRANSFER_TO_NEW))
-        }
-        FeeType::Transfer => (tx_type_, op(tx_type::TRANSFER)),
-        FeeType::TransferToNew => (tx_type_, op(tx_type::TRANSFER_TO_NEW)),
-        FeeType::Withdraw => (tx_type_, op(tx_type::WITHDRAW)),
-        FeeType::ChangePubKey(auth) => {
-            let side_bytes = if auth == ChangePubKeyFeeType::Onchain { 0 } else { CPK_AUTH_BYTES };
-            (tx_type_, FeeKind::Op { opcode: tx_type::CHANGE_PUB_KEY, side_bytes })
-        }
-        FeeType::ForcedExit => (tx_type_, op(tx_type::FORCED_EXIT)),
-        FeeType::Swap => (tx_type_, op(tx_type::SWAP)),
-        FeeType::MintNft => (tx_type_, op(tx_type::MINT_NFT)),
-        FeeType::TransferNft => (tx_type_, op(tx_type::TRANSFER_NFT)),
-        FeeType::WithdrawNft => (tx_type_, op(tx_type::WITHDRAW_NFT)),
-    }
-}
-
 impl<S: Storage> Api<S> {
-    fn is_new(&self, address: &Addr) -> bool {
-        self.core.committed_state().account_id_by_address(&address.0).is_none()
-    }
-
     async fn submit(&self, txs: &[TxParam], batch: bool) -> ApiResult<Vec<TxHash>> {
         let encoded = txs
             .iter()
@@ -66,19 +37,6 @@ impl<S: Storage> Api<S> {
             .map_err(malformed)?;
         let hashes = self.core.submit(&encoded, batch).await.map_err(submit)?;
         Ok(hashes.into_iter().map(TxHash).collect())
-    }
-
-    fn quote(&self, tx_type_: FeeType, address: &Addr, token: TokenId) -> ApiResult<Fee> {
-        let (fee_type, kind) = fee_kind(tx_type_, self.is_new(address));
-        let q = self.core.fees().quote(kind, token).map_err(fee)?;
-        Ok(Fee {
-            fee_type,
-            gas_tx_amount: q.gas,
-            gas_price_wei: q.gas_price,
-            gas_fee: q.gas_fee,
-            zkp_fee: q.zkp_fee,
-            total_fee: q.total,
-        })
     }
 }
 
@@ -144,7 +102,7 @@ impl<S: Storage> TernApiServer for Api<S> {
         token: serde_json::Value,
     ) -> RpcResult<Fee> {
         let token = reads::resolve_token(self.core.store(), &token).await?;
-        self.quote(tx_type_, &address, token)
+        reads::quote(&self.core, tx_type_, &address, token)
     }
 
     async fn get_txs_batch_fee_in_wei(
@@ -157,16 +115,8 @@ impl<S: Storage> TernApiServer for Api<S> {
             return Err(invalid("tx_types and addresses must have the same length"));
         }
         let token = reads::resolve_token(self.core.store(), &token).await?;
-        let kinds: Vec<FeeKind> =
-            tx_types.iter().zip(&addresses).map(|(t, a)| fee_kind(*t, self.is_new(a)).1).collect();
-        let fees = self.core.fees();
-        let wei = fees.batch_wei(&kinds).map_err(fee)?;
-        let price =
-            fees.price(token).ok_or_else(|| fee(tern_node::fees::FeeError::Unpriced(token)))?;
-        let units = price.units_for(wei).ok_or_else(|| fee(tern_node::fees::FeeError::Overflow))?;
-        let total_fee = tern_primitives::float::FEE
-            .closest_up(units)
-            .ok_or_else(|| fee(tern_node::fees::FeeError::Overflow))?;
+        let requests: Vec<(FeeType, Addr)> = tx_types.into_iter().zip(addresses).collect();
+        let total_fee = reads::batch_fee(&self.core, &requests, token)?;
         Ok(TotalFee { total_fee })
     }
 

@@ -1,6 +1,8 @@
 //! The JSON-RPC servers over a running node: HTTP on `--rpc-addr` (default 127.0.0.1:3030)
 //! and WebSocket on `--ws-addr` (default 127.0.0.1:3031). Both ports speak both protocols
-//! (jsonrpsee serves HTTP and WebSocket on one socket); subscriptions need WebSocket.
+//! (jsonrpsee serves HTTP and WebSocket on one socket); subscriptions need WebSocket. With
+//! [`RpcSettings::rest_addr`] set, the REST API ([`crate::rest`]) is bound and served beside
+//! them, over the same readers.
 //!
 //! Readers never take the sequencer's lock: committed state comes from the snapshot the node
 //! publishes after each sealed block (`NodeCore::committed_state`), verified state and receipts
@@ -14,7 +16,7 @@
 mod errors;
 pub mod events;
 mod methods;
-mod reads;
+pub(crate) mod reads;
 mod subscriptions;
 
 use crate::api::TernApiServer;
@@ -47,6 +49,8 @@ pub struct RpcSettings {
     pub max_batch: u32,
     /// How often block events are polled from storage.
     pub poll: Duration,
+    /// The REST API (`/api/v0.2`), if served.
+    pub rest_addr: Option<SocketAddr>,
 }
 
 impl RpcSettings {
@@ -60,7 +64,14 @@ impl RpcSettings {
             max_subscriptions: 64,
             max_batch: 20,
             poll: Duration::from_millis(200),
+            rest_addr: None,
         }
+    }
+
+    /// Also serves the REST API on `addr`.
+    pub fn with_rest(mut self, addr: SocketAddr) -> Self {
+        self.rest_addr = Some(addr);
+        self
     }
 }
 
@@ -85,6 +96,7 @@ pub enum ServeError {
 pub struct Bound {
     http: Server,
     ws: Server,
+    rest: Option<tokio::net::TcpListener>,
     settings: RpcSettings,
 }
 
@@ -95,7 +107,9 @@ pub struct Running {
     pub http_addr: SocketAddr,
     /// The WebSocket server's address.
     pub ws_addr: SocketAddr,
-    /// Stops both.
+    /// The REST API's address, if served (it stops with the node's shutdown).
+    pub rest_addr: Option<SocketAddr>,
+    /// Stops both JSON-RPC servers.
     pub handles: [ServerHandle; 2],
 }
 
@@ -121,11 +135,35 @@ async fn bind_one(
     })
 }
 
-/// Binds both servers.
+/// Binds both JSON-RPC servers, and the REST API if asked for.
 pub async fn bind(settings: RpcSettings) -> Result<Bound, ServeError> {
     let http = bind_one("JSON-RPC over HTTP", settings.http_addr, &settings).await?;
     let ws = bind_one("JSON-RPC over WebSocket", settings.ws_addr, &settings).await?;
-    Ok(Bound { http, ws, settings })
+    let rest = match settings.rest_addr {
+        Some(addr) => {
+            Some(tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError::Bind {
+                what: "the REST API",
+                addr,
+                source,
+            })?)
+        }
+        None => None,
+    };
+    Ok(Bound { http, ws, rest, settings })
+}
+
+/// Serves the REST router on `listener` until `shutdown`.
+fn serve_rest(listener: tokio::net::TcpListener, app: axum::Router, mut shutdown: Shutdown) {
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.wait_for(|s| *s).await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!("REST API stopped: {e}");
+        }
+    });
 }
 
 impl Bound {
@@ -141,6 +179,11 @@ impl Bound {
         let addr = |s: &Server, fallback| s.local_addr().unwrap_or(fallback);
         let (http_addr, ws_addr) =
             (addr(&self.http, self.settings.http_addr), addr(&self.ws, self.settings.ws_addr));
+        let rest_addr = self.rest.as_ref().and_then(|l| l.local_addr().ok());
+        if let Some(listener) = self.rest {
+            let app = crate::rest::router(Arc::clone(&api.core), chain);
+            serve_rest(listener, app, shutdown.clone());
+        }
         let handles = [self.http.start(api.clone().into_rpc()), self.ws.start(api.into_rpc())];
         let stop = handles.clone();
         tokio::spawn(async move {
@@ -150,6 +193,9 @@ impl Bound {
             }
         });
         tracing::info!(%http_addr, %ws_addr, "JSON-RPC listening");
-        Running { http_addr, ws_addr, handles }
+        if let Some(addr) = rest_addr {
+            tracing::info!(%addr, "REST API listening on /api/v0.2");
+        }
+        Running { http_addr, ws_addr, rest_addr, handles }
     }
 }

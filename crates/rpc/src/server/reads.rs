@@ -1,18 +1,20 @@
 //! Reads behind the methods and subscriptions: committed state from the node's snapshot,
 //! everything else from storage.
 
-use super::errors::{invalid, storage};
+use super::errors::{fee, invalid, storage};
 use crate::codec::Hex;
 use crate::types::{
-    token_symbol, AccountState, BlockInfo, DecimalString, DepositingBalances, DepositingFunds,
-    EthOpInfo, NftInfo, TokenInfo, TxInfo,
+    token_symbol, AccountState, Addr, BlockInfo, ChangePubKeyFeeType, DecimalString,
+    DepositingBalances, DepositingFunds, EthOpInfo, Fee, FeeType, NftInfo, TokenInfo, TxInfo,
 };
 use jsonrpsee::types::ErrorObjectOwned;
 use std::collections::BTreeMap;
+use tern_node::fees::{FeeError, FeeKind, CPK_AUTH_BYTES};
 use tern_node::node::NodeCore;
 use tern_primitives::Address;
 use tern_state::{Account, Nft, PriorityOp, State};
 use tern_storage::{L1Stage, Storage, TxStatus};
+use tern_types::tx::tx_type;
 use tern_types::{AccountId, NftId, TokenId};
 
 /// A method's result.
@@ -39,7 +41,7 @@ fn balances(account: &Account) -> BTreeMap<String, DecimalString> {
 }
 
 /// An account's state, with the NFTs of `nfts` it owns or minted.
-fn account_state<'a>(
+pub(crate) fn account_state<'a>(
     id: AccountId,
     account: &Account,
     nfts: impl Iterator<Item = (&'a NftId, &'a Nft)>,
@@ -73,6 +75,20 @@ pub(crate) fn committed(state: &State, address: &Address) -> (Option<AccountId>,
     }
 }
 
+/// Account `id` after the last block executed on L1, with that block's number; `None` if no
+/// block is executed or the account did not exist then.
+pub(crate) async fn finalized_account<S: Storage>(
+    store: &S,
+    id: AccountId,
+) -> ApiResult<Option<(u64, Account)>> {
+    let executed = store.last_block_at(L1Stage::Executed).await.map_err(storage)?;
+    if executed == 0 {
+        return Ok(None);
+    }
+    let account = store.account_at(id, Some(executed)).await.map_err(storage)?;
+    Ok(account.map(|a| (executed, a)))
+}
+
 /// The verified state of account `id`: after the last block executed on L1. NFTs are listed
 /// in the committed state only (the verified NFT set would need a full state read).
 pub(crate) async fn verified<S: Storage>(
@@ -80,12 +96,8 @@ pub(crate) async fn verified<S: Storage>(
     id: Option<AccountId>,
 ) -> ApiResult<AccountState> {
     let Some(id) = id else { return Ok(AccountState::default()) };
-    let executed = store.last_block_at(L1Stage::Executed).await.map_err(storage)?;
-    if executed == 0 {
-        return Ok(AccountState::default());
-    }
-    let account = store.account_at(id, Some(executed)).await.map_err(storage)?;
-    Ok(account.map(|a| account_state(id, &a, std::iter::empty())).unwrap_or_default())
+    let account = finalized_account(store, id).await?;
+    Ok(account.map(|(_, a)| account_state(id, &a, std::iter::empty())).unwrap_or_default())
 }
 
 /// Deposits to `address` still in the priority queue, summed by token.
@@ -206,6 +218,69 @@ pub(crate) async fn execute_tx<S: Storage>(
         return Ok(None);
     }
     Ok(stored.l1_txs.last().map(|h| crate::codec::to_hex(h)))
+}
+
+/// The opcode and side data a fee type is charged as; a transfer to an address with no
+/// account pays for creating it.
+fn fee_kind(tx_type_: FeeType, new_recipient: bool) -> (FeeType, FeeKind) {
+    let op = |opcode| FeeKind::Op { opcode, side_bytes: 0 };
+    match tx_type_ {
+        FeeType::Transfer if new_recipient => {
+            (FeeType::TransferToNew, op(tx_type::TRANSFER_TO_NEW))
+        }
+        FeeType::Transfer => (tx_type_, op(tx_type::TRANSFER)),
+        FeeType::TransferToNew => (tx_type_, op(tx_type::TRANSFER_TO_NEW)),
+        FeeType::Withdraw => (tx_type_, op(tx_type::WITHDRAW)),
+        FeeType::ChangePubKey(auth) => {
+            let side_bytes = if auth == ChangePubKeyFeeType::Onchain { 0 } else { CPK_AUTH_BYTES };
+            (tx_type_, FeeKind::Op { opcode: tx_type::CHANGE_PUB_KEY, side_bytes })
+        }
+        FeeType::ForcedExit => (tx_type_, op(tx_type::FORCED_EXIT)),
+        FeeType::Swap => (tx_type_, op(tx_type::SWAP)),
+        FeeType::MintNft => (tx_type_, op(tx_type::MINT_NFT)),
+        FeeType::TransferNft => (tx_type_, op(tx_type::TRANSFER_NFT)),
+        FeeType::WithdrawNft => (tx_type_, op(tx_type::WITHDRAW_NFT)),
+    }
+}
+
+/// Whether `address` has no account in the committed state (a transfer to it creates one).
+fn is_new<S: Storage>(core: &NodeCore<S>, address: &Addr) -> bool {
+    core.committed_state().account_id_by_address(&address.0).is_none()
+}
+
+/// A quote for one transaction of `tx_type_` to `address`, paid in `token` (`get_tx_fee` and
+/// the REST `fee`).
+pub(crate) fn quote<S: Storage>(
+    core: &NodeCore<S>,
+    tx_type_: FeeType,
+    address: &Addr,
+    token: TokenId,
+) -> ApiResult<Fee> {
+    let (fee_type, kind) = fee_kind(tx_type_, is_new(core, address));
+    let q = core.fees().quote(kind, token).map_err(fee)?;
+    Ok(Fee {
+        fee_type,
+        gas_tx_amount: q.gas,
+        gas_price_wei: q.gas_price,
+        gas_fee: q.gas_fee,
+        zkp_fee: q.zkp_fee,
+        total_fee: q.total,
+    })
+}
+
+/// The total fee of a batch of `(type, recipient)` in `token`'s base units, rounded up to a
+/// packable fee (`get_txs_batch_fee_in_wei` and the REST `fee/batch`).
+pub(crate) fn batch_fee<S: Storage>(
+    core: &NodeCore<S>,
+    txs: &[(FeeType, Addr)],
+    token: TokenId,
+) -> ApiResult<u128> {
+    let kinds: Vec<FeeKind> = txs.iter().map(|(t, a)| fee_kind(*t, is_new(core, a)).1).collect();
+    let fees = core.fees();
+    let wei = fees.batch_wei(&kinds).map_err(fee)?;
+    let price = fees.price(token).ok_or_else(|| fee(FeeError::Unpriced(token)))?;
+    let units = price.units_for(wei).ok_or_else(|| fee(FeeError::Overflow))?;
+    tern_primitives::float::FEE.closest_up(units).ok_or_else(|| fee(FeeError::Overflow))
 }
 
 /// `wei / units` as a decimal string with up to 18 fractional digits.

@@ -209,6 +209,83 @@ impl MempoolStore for SqlStore {
         .map_err(db("account_txs"))?;
         rows.iter().map(receipt_from_row).collect()
     }
+
+    async fn account_tx_page(
+        &self,
+        account: AccountId,
+        from: Option<[u8; 32]>,
+        limit: u32,
+        newer: bool,
+    ) -> StorageResult<Option<Vec<TxReceipt>>> {
+        const Q: &str = "account_tx_page";
+        let id = i64::from(account.0);
+        // The page is keyed by arrival order, (item_seq, pos), so it is stable while new
+        // transactions arrive.
+        let anchor = match from {
+            Some(hash) => {
+                sqlx::query("SELECT item_seq, pos FROM txs WHERE hash = $1 AND account_id = $2")
+                    .bind(hash.to_vec())
+                    .bind(id)
+            }
+            None => sqlx::query(
+                "SELECT item_seq, pos FROM txs WHERE account_id = $1 \
+                 ORDER BY item_seq DESC, pos DESC LIMIT 1",
+            )
+            .bind(id),
+        };
+        let Some(row) = anchor.fetch_optional(&self.pool).await.map_err(db(Q))? else {
+            return Ok(from.is_none().then(Vec::new));
+        };
+        let c = cols(&row, "txs");
+        let (seq, pos) = (c.i64("item_seq")?, c.i64("pos")?);
+        let page = if newer {
+            "(item_seq > $2 OR (item_seq = $2 AND pos >= $3)) ORDER BY item_seq, pos"
+        } else {
+            "(item_seq < $2 OR (item_seq = $2 AND pos <= $3)) ORDER BY item_seq DESC, pos DESC"
+        };
+        let rows =
+            sqlx::query(&format!("{SELECT_RECEIPT} WHERE account_id = $1 AND {page} LIMIT $4"))
+                .bind(id)
+                .bind(seq)
+                .bind(pos)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db(Q))?;
+        rows.iter().map(receipt_from_row).collect::<StorageResult<_>>().map(Some)
+    }
+
+    async fn account_tx_count(&self, account: AccountId) -> StorageResult<u64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM txs WHERE account_id = $1")
+            .bind(i64::from(account.0))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db("account_tx_count"))?;
+        cols(&row, "txs").u64("n")
+    }
+
+    async fn block_receipts(&self, number: u64) -> StorageResult<Vec<TxReceipt>> {
+        let rows = sqlx::query(&format!(
+            "{SELECT_RECEIPT} WHERE block = $1 AND status IN ($2, $3) \
+             ORDER BY status, op_index, item_seq, pos"
+        ))
+        .bind(int(number, "block number")?)
+        .bind(TX_INCLUDED)
+        .bind(TX_FAILED)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("block_receipts"))?;
+        rows.iter().map(receipt_from_row).collect()
+    }
+
+    async fn included_tx_count(&self) -> StorageResult<u64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM txs WHERE status = $1")
+            .bind(TX_INCLUDED)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db("included_tx_count"))?;
+        cols(&row, "txs").u64("n")
+    }
 }
 
 fn hex32(hash: &[u8; 32]) -> String {

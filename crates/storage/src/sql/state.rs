@@ -234,4 +234,17 @@ impl StateStore for SqlStore {
         account.balances = balances_of(&self.pool, i64::from(id.0), n).await?;
         Ok(Some(account))
     }
+
+    async fn account_updated_in(&self, id: AccountId, block: u64) -> StorageResult<Option<u64>> {
+        // Every block that touches an account writes an `account_versions` row for it.
+        let row = sqlx::query(
+            "SELECT MAX(block) AS b FROM account_versions WHERE account_id = $1 AND block <= $2",
+        )
+        .bind(i64::from(id.0))
+        .bind(int(block, "block number")?)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db("account_updated_in"))?;
+        cols(&row, "account_versions").opt_u64("b")
+    }
 }

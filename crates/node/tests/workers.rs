@@ -2,7 +2,8 @@
 //! real SQLite database, with real Groth16 proofs at capacity 2 (INSECURE dev keys): a wrong
 //! token is refused; bad proofs are refused and their job goes back to the queue; a worker
 //! killed mid-proof loses its job to the other once the lease expires; publishing twice is
-//! harmless; `/status` shows the workers. No anvil.
+//! harmless; the proving key downloads with its SHA-256 checked; `/status` shows the workers.
+//! No anvil.
 
 use alloy_primitives::U256;
 use ark_ec::AffineRepr;
@@ -17,7 +18,7 @@ use tern_node::sender::proof_words;
 use tern_node::sequencer::{MempoolLimits, SealOutcome, Sequencer, SequencerConfig};
 use tern_node::status::StatusReport;
 use tern_node::worker_api::{ProverApi, ProverApiConfig};
-use tern_node::worker_http::{no_progress, work_loop, HttpJobs, StagedProver};
+use tern_node::worker_http::{load_keys, no_progress, work_loop, HttpJobs, StagedProver};
 use tern_primitives::Address;
 use tern_state::wallet::{AuthKind, Wallet};
 use tern_state::{ChainConfig, PriorityOp, State, TxItem};
@@ -217,11 +218,22 @@ async fn remote_workers_share_the_queue_and_survive_a_killed_worker() {
 
     // The other worker proves block 4, then block 3 once the dead worker's lease expires.
     let t = Instant::now();
-    let matrices =
-        move || StagedProver::new(keys, Some(1), no_progress()).map_err(|e| e.to_string());
-    let prover = tokio::task::spawn_blocking(matrices).await.expect("join").expect("prover");
-    eprintln!("constraint matrices: {:.1?}", t.elapsed());
+    // The good worker downloads the proving key from the node, checking its SHA-256; a local
+    // directory with other keys is refused.
     let good_jobs = HttpJobs::new(&base, TOKEN, "good").expect("client");
+    let cache = dir.path().join("cache");
+    let fetched = load_keys(&good_jobs, &manifest, None, &cache).await.expect("downloaded");
+    assert!(fetched == keys, "the downloaded keys are the node's");
+    let other = dir.path().join("other-keys");
+    std::fs::create_dir_all(&other).expect("dir");
+    let stem = tern_prover::dev_key_stem(CAPACITY);
+    std::fs::write(other.join(format!("{stem}.sha256")), "00  x\n").expect("write");
+    let err = load_keys(&good_jobs, &manifest, Some(&other), &cache).await.expect_err("refused");
+    assert!(err.to_string().contains("not the node's"), "{err}");
+    let matrices =
+        move || StagedProver::new(fetched, Some(1), no_progress()).map_err(|e| e.to_string());
+    let prover = tokio::task::spawn_blocking(matrices).await.expect("join").expect("prover");
+    eprintln!("keys downloaded and constraint matrices: {:.1?}", t.elapsed());
     let good = {
         let (jobs, shutdown) = (good_jobs.clone(), shutdown.clone());
         let prover = Arc::new(prover);

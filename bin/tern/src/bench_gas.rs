@@ -17,6 +17,57 @@ pub(crate) enum BenchCommand {
     /// The sequencer's throughput: signed transfers admitted and sealed into blocks (signatures
     /// checked, state root computed) per second, in memory.
     Node(NodeArgs),
+    /// Blocks proven per minute by 1, 2, … remote prover workers over the node's worker API
+    /// (HTTP on 127.0.0.1, SQLite, real proofs under INSECURE dev keys).
+    Workers(WorkersArgs),
+}
+
+/// Arguments of `tern bench workers`.
+#[derive(Args)]
+pub(crate) struct WorkersArgs {
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Block capacity in chunks.
+    #[arg(long, default_value_t = 8)]
+    capacity: usize,
+    /// Blocks proven per run.
+    #[arg(long, default_value_t = 6)]
+    blocks: usize,
+    /// Worker counts, one run each.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    workers: Vec<usize>,
+    /// Rayon threads shared by a run's workers (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Directory caching the INSECURE dev keys: read when present, else set up and written.
+    #[arg(long, default_value = "target/bench-keys")]
+    keys: PathBuf,
+}
+
+fn bench_workers(args: WorkersArgs) -> Result<ExitCode> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let options = tern_bench::workers::WorkersBenchOptions {
+        capacity: args.capacity,
+        blocks: args.blocks.max(1),
+        workers: args.workers,
+        threads: args.threads.unwrap_or(cpus),
+    };
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let report = runtime.block_on(tern_bench::workers::run(options, &args.keys))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("capacity {}, {} logical CPUs", report.capacity, report.cpus);
+        for r in &report.runs {
+            println!(
+                "{} worker(s) × {} threads: {} blocks in {:.1} s, {:.2} blocks/min",
+                r.workers, r.threads_per_worker, r.blocks, r.seconds, r.blocks_per_minute
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Arguments of `tern bench node`.
@@ -56,6 +107,7 @@ pub(crate) struct GasArgs {
 
 pub(crate) fn run(cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
+        BenchCommand::Workers(args) => bench_workers(args),
         BenchCommand::Node(args) => {
             let options = tern_bench::node::NodeBenchOptions {
                 users: args.users,

@@ -8,6 +8,7 @@ mod node_cmd;
 mod progress_bar;
 mod prover_cmd;
 mod restore_cmd;
+mod status_cmd;
 mod wallet;
 
 use anyhow::{Context, Result};
@@ -61,6 +62,9 @@ enum Command {
     /// Benchmarks of the L1 side (gas).
     #[command(subcommand)]
     Bench(bench_gas::BenchCommand),
+    /// The node at a glance: blocks per stage, queues, prover leases and workers, and the
+    /// operator's L1 balance.
+    Status(status_cmd::StatusArgs),
     /// A wallet over the node's JSON-RPC and L1: balances, deposits, transfers, withdrawals,
     /// swaps, NFTs, exits. The key comes from `--key` or `TERN_WALLET_KEY`.
     Wallet(wallet::WalletArgs),
@@ -213,6 +217,7 @@ fn run() -> Result<ExitCode> {
         Command::Node(options) => node_cmd::run(options),
         Command::Restore(args) => restore_cmd::run(args),
         Command::Wallet(args) => wallet::run(args),
+        Command::Status(args) => status_cmd::run(args),
     }
 }
 

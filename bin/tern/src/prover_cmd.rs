@@ -69,6 +69,10 @@ pub(crate) enum ProverCommand {
         #[arg(long)]
         proof: PathBuf,
     },
+    /// A remote prover worker: leases block jobs from a node over HTTP (`--prover-token` on
+    /// the node), proves them and publishes the proofs. Stateless: run one per machine, stop
+    /// it any time (an unfinished job returns to the queue when its lease ends).
+    Worker(WorkerArgs),
     /// Benchmark: setup, matrices and proofs of a full sample block at one capacity, with
     /// constraints per second and peak memory.
     Bench {
@@ -84,6 +88,78 @@ pub(crate) enum ProverCommand {
     },
 }
 
+/// `tern prover worker`'s flags.
+#[derive(clap::Args)]
+pub(crate) struct WorkerArgs {
+    /// The node's HTTP server (its `--metrics-addr`), e.g. `http://10.0.0.5:9898`.
+    #[arg(long, env = "TERN_PROVER_NODE")]
+    node: String,
+    /// The bearer token (the node's `--prover-token`).
+    #[arg(long, env = "TERN_PROVER_TOKEN", hide_env_values = true)]
+    token: String,
+    /// Rayon threads for proving (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// A directory with the key files (`tern prover setup`); without it they are downloaded
+    /// from the node into `--cache-dir`. Either way their SHA-256 must be the node's.
+    #[arg(long)]
+    keys: Option<PathBuf>,
+    /// Where downloaded keys are kept (default `$XDG_CACHE_HOME/tern/keys` or
+    /// `~/.cache/tern/keys`).
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// The worker's name in the node's leases (default `HOSTNAME-PID`).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+fn default_cache_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("tern").join("keys")
+}
+
+fn default_worker_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect())
+        .filter(|h: &String| !h.is_empty())
+        .unwrap_or_else(|| "worker".to_owned());
+    format!("{host}-{}", std::process::id())
+}
+
+fn worker(args: WorkerArgs) -> Result<ExitCode> {
+    let options = tern_node::worker_http::WorkerOptions {
+        node: args.node,
+        token: args.token,
+        name: args.name.unwrap_or_else(default_worker_name),
+        threads: args.threads,
+        keys: args.keys,
+        cache_dir: args.cache_dir.unwrap_or_else(default_cache_dir),
+    };
+    info!("prover worker {} for {}", options.name, options.node);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            info!("stopping: the current job returns to the queue when its lease ends");
+            let _ = stop.send(true);
+        });
+        let progress: tern_node::worker_http::ProgressFactory =
+            Box::new(|| Box::new(ProofBar::new()));
+        tern_node::worker_http::run_worker(options, progress, shutdown).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Log lines on stderr (`INFO`/`WARN` from `tern` only; ark's constraint spans stay off).
 fn init_logging() {
     use std::io::IsTerminal;
@@ -94,7 +170,9 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false);
-    let filter = Targets::new().with_target("tern", tracing::Level::INFO);
+    let filter = Targets::new()
+        .with_target("tern", tracing::Level::INFO)
+        .with_target("tern_node", tracing::Level::INFO);
     let _ = tracing_subscriber::registry().with(fmt).with(filter).try_init();
 }
 
@@ -117,6 +195,7 @@ pub(crate) fn run(cmd: ProverCommand) -> Result<ExitCode> {
         ProverCommand::SetupExit { out, seed } => setup_exit(out, seed),
         ProverCommand::Prove { keys, capacity, out, seed } => prove(keys, capacity, out, seed),
         ProverCommand::Verify { keys, proof } => verify_file(keys, proof),
+        ProverCommand::Worker(args) => worker(args),
         ProverCommand::Bench { capacity, seed, no_stock } => {
             run_bench(BenchOptions { capacity, seed, stock: !no_stock })
         }

@@ -6,6 +6,8 @@
 //!   capacity, timed, with the peak memory of each phase.
 //! - [`node`]: `tern bench node`, the sequencer's throughput (admission and sealing of signed
 //!   transfers, with the state root), in memory.
+//! - [`workers`]: `tern bench workers`, blocks proven per minute by 1, 2, … remote prover
+//!   workers over the node's worker API on 127.0.0.1.
 //! - [`sample`]: deterministic sample blocks to prove while there is no node (`tern prover
 //!   prove` proves one).
 //!
@@ -17,3 +19,4 @@ pub mod gas;
 pub mod node;
 pub mod prover;
 pub mod sample;
+pub mod workers;

@@ -14,3 +14,4 @@ pub mod sha256;
 pub mod stats;
 pub(crate) mod util;
 pub mod witness;
+pub mod witness_codec;

@@ -64,9 +64,17 @@ pub struct NodeOptions {
     /// Where the REST API (`/api/v0.2`, zkSync Lite's v0.2) listens.
     #[arg(long, env = "TERN_REST_ADDR")]
     pub rest_addr: Option<SocketAddr>,
-    /// Where Prometheus metrics are served (`/metrics`).
+    /// Where Prometheus metrics (`/metrics`), the status (`/status`) and, with
+    /// `--prover-token`, the prover worker API (`/prover/v1`) are served.
     #[arg(long, env = "TERN_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
+    /// The bearer token remote prover workers present; without it the worker API is off.
+    #[arg(long, env = "TERN_PROVER_TOKEN", hide_env_values = true)]
+    pub prover_token: Option<String>,
+    /// Seconds a prover job stays leased without a heartbeat before it returns to the queue
+    /// (default 60).
+    #[arg(long, env = "TERN_LEASE_TIMEOUT")]
+    pub lease_timeout: Option<u64>,
     /// L1 blocks an L1 transaction may wait before it is resent with a higher fee.
     #[arg(long, env = "TERN_RESEND_AFTER_BLOCKS")]
     pub resend_after_blocks: Option<u64>,
@@ -126,8 +134,12 @@ pub struct NodeConfig {
     pub ws_addr: SocketAddr,
     /// REST API address.
     pub rest_addr: SocketAddr,
-    /// Metrics address.
+    /// Metrics, status and prover worker API address.
     pub metrics_addr: SocketAddr,
+    /// The remote workers' token (`None`: the worker API is off).
+    pub prover_token: Option<String>,
+    /// Lease length of prover jobs, seconds.
+    pub lease_timeout: u64,
     /// The fee model (`enforce` as configured; see `fee_check`).
     pub fees: FeeConfig,
     /// `--fee-check` (`None`: by chain, resolved at start-up).
@@ -170,6 +182,8 @@ impl NodeOptions {
             ws_addr: self.ws_addr.or(other.ws_addr),
             rest_addr: self.rest_addr.or(other.rest_addr),
             metrics_addr: self.metrics_addr.or(other.metrics_addr),
+            prover_token: self.prover_token.or(other.prover_token),
+            lease_timeout: self.lease_timeout.or(other.lease_timeout),
             resend_after_blocks: self.resend_after_blocks.or(other.resend_after_blocks),
             max_fee_gwei: self.max_fee_gwei.or(other.max_fee_gwei),
             fee_check: self.fee_check.or(other.fee_check),
@@ -245,6 +259,20 @@ impl NodeOptions {
                 "--keys DIR is required with in-process provers (or pass --provers 0)".into(),
             ));
         }
+        let prover_token = self.prover_token.filter(|t| !t.trim().is_empty());
+        if prover_token.is_some() && self.keys.is_none() {
+            return Err(NodeError::Config(
+                "--keys DIR is required with --prover-token (the node serves the proving key \
+                 and checks proofs with the verifying key)"
+                    .into(),
+            ));
+        }
+        let lease_timeout = self.lease_timeout.unwrap_or(60);
+        if !(2..=86_400).contains(&lease_timeout) {
+            return Err(NodeError::Config(format!(
+                "--lease-timeout {lease_timeout}: use 2 to 86400 seconds"
+            )));
+        }
         let database_url = match (self.database_url, self.data_dir) {
             (Some(url), _) => url,
             (None, dir) => {
@@ -277,6 +305,8 @@ impl NodeOptions {
             ws_addr: self.ws_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3031))),
             rest_addr: self.rest_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3001))),
             metrics_addr: self.metrics_addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 9898))),
+            prover_token,
+            lease_timeout,
             fees,
             fee_check: self.fee_check,
             limits: MempoolLimits::default(),
@@ -321,6 +351,13 @@ mod tests {
         let slow = NodeOptions { block_time: Some(0.0), provers: Some(0), ..Default::default() };
         assert!(slow.resolve().is_err());
         assert_eq!(largest_op_chunks(), 7);
+        let token =
+            NodeOptions { provers: Some(0), prover_token: Some("t".into()), ..Default::default() };
+        let err = token.resolve().map(|_| ()).expect_err("refused").to_string();
+        assert!(err.contains("--keys DIR is required with --prover-token"), "{err}");
+        let lease = NodeOptions { provers: Some(0), lease_timeout: Some(1), ..Default::default() };
+        let err = lease.resolve().map(|_| ()).expect_err("refused").to_string();
+        assert!(err.contains("--lease-timeout"), "{err}");
         let small = NodeOptions { capacity: Some(6), provers: Some(0), ..Default::default() };
         let err = small.resolve().map(|_| ()).expect_err("refused").to_string();
         assert!(err.contains("use 7 to 120"), "{err}");

@@ -24,6 +24,12 @@ pub enum NodeError {
     /// Proving failed.
     #[error("prover: {0}")]
     Prover(String),
+    /// The prover worker API failed or answered an error (a remote worker retries).
+    #[error("prover API: {0}")]
+    Http(String),
+    /// The node refused a published proof; the job went back to the queue.
+    #[error("proof refused: {0}")]
+    Rejected(String),
     /// The sequencer could not build a block.
     #[error("{0}")]
     Sequencer(#[from] crate::sequencer::SequencerError),

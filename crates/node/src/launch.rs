@@ -5,7 +5,7 @@
 use crate::config::NodeConfig;
 use crate::error::NodeError;
 use crate::fees::FeeConfig;
-use crate::http::router;
+use crate::http::{router_with, HttpOptions};
 use crate::l1::L1Port;
 use crate::metrics::Metrics;
 use crate::node::{run, NodeCore, NodeSettings, Shutdown};
@@ -13,6 +13,7 @@ use crate::prover::WorkerConfig;
 use crate::rpc_port::RpcPort;
 use crate::sequencer::SequencerConfig;
 use crate::watcher::WatcherConfig;
+use crate::worker_api::{ProverApi, ProverApiConfig};
 use std::sync::Arc;
 use std::time::Duration;
 use tern_state::ChainConfig;
@@ -63,6 +64,29 @@ async fn load_keys(config: &NodeConfig) -> Result<Option<Arc<tern_prover::Keys>>
     Ok(Some(Arc::new(keys)))
 }
 
+/// The remote prover worker API, if `--prover-token` is set (it needs the key directory).
+async fn prover_api(
+    config: &NodeConfig,
+    store: &SqlStore,
+) -> Result<Option<Arc<ProverApi<SqlStore>>>, NodeError> {
+    let (Some(token), Some(keys_dir)) = (config.prover_token.clone(), config.keys.clone()) else {
+        return Ok(None);
+    };
+    let api_config = ProverApiConfig {
+        token,
+        lease_secs: config.lease_timeout,
+        keys_dir,
+        capacity: config.capacity,
+        max_attempts: 5,
+    };
+    let store = store.clone();
+    let api = tokio::task::spawn_blocking(move || ProverApi::load(store, api_config))
+        .await
+        .map_err(|e| NodeError::Prover(e.to_string()))??;
+    tracing::info!(lease_secs = config.lease_timeout, "prover worker API on at /prover/v1");
+    Ok(Some(Arc::new(api)))
+}
+
 /// What the API needs to know about the chain, besides the node's core.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChainInfo {
@@ -86,6 +110,7 @@ pub async fn launch(
     let chain_id = l1.chain_id().await?;
     let store = open_store(&config.database_url).await?;
     let keys = load_keys(&config).await?;
+    let provers = prover_api(&config, &store).await?;
     let metrics_listener = listen(config.metrics_addr, "metrics").await?;
     let confirmations =
         config.confirmations.unwrap_or(if chain_id == DEV_CHAIN_ID { 0 } else { 12 });
@@ -98,7 +123,10 @@ pub async fn launch(
         },
         block_time: config.block_time,
         provers: config.provers,
-        worker: WorkerConfig::default(),
+        worker: WorkerConfig {
+            lease_secs: config.lease_timeout,
+            heartbeat: Duration::from_secs((config.lease_timeout / 4).max(1)),
+        },
         watcher: WatcherConfig { confirmations, ..config.watcher },
         sender: config.sender,
         deploy_block: config.deploy_block,
@@ -111,9 +139,12 @@ pub async fn launch(
     let info = ChainInfo { chain_id, contract: config.contract, confirmations };
     let metrics = Metrics::new().map_err(|e| NodeError::Config(format!("metrics: {e}")))?;
     let metrics_addr = config.metrics_addr;
+    // The key parsed already when L1 connected; the address is only shown by `/status`.
+    let key = config.operator_key.strip_prefix("0x").unwrap_or(&config.operator_key);
+    let operator = key.parse::<alloy_signer_local::PrivateKeySigner>().ok().map(|s| s.address());
     let mut stop = shutdown.clone();
     run(store, Arc::new(l1), settings, keys, metrics, shutdown, move |core| {
-        let app = router(Arc::clone(&core));
+        let app = router_with(Arc::clone(&core), HttpOptions { provers, operator });
         tokio::spawn(async move {
             let served = axum::serve(metrics_listener, app)
                 .with_graceful_shutdown(async move {

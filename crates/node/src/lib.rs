@@ -15,4 +15,7 @@ pub mod prover;
 pub mod rpc_port;
 pub mod sender;
 pub mod sequencer;
+pub mod status;
 pub mod watcher;
+pub mod worker_api;
+pub mod worker_http;

@@ -15,21 +15,46 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tern_circuit::block::BlockCircuit;
-use tern_circuit::witness::generate_witness;
+use tern_circuit::witness::{generate_witness, BlockWitness};
 use tern_prover::Keys;
 use tern_state::State;
 use tern_storage::Storage;
 use tern_types::{Block, SignedTx};
 
-/// What proving one block needs.
+/// What proving one block needs: its witness, which the node builds from the block, the state
+/// before it and its transactions, so that a worker never needs the state.
 #[derive(Debug, Clone)]
 pub struct ProofInput {
-    /// The block.
-    pub block: Block,
-    /// The state before it.
-    pub pre_state: State,
-    /// Its mempool transactions, in operation order.
-    pub txs: Vec<SignedTx>,
+    /// The block's number.
+    pub block: u64,
+    /// The circuit's witness; its `public_input` is the block's commitment.
+    pub witness: BlockWitness,
+}
+
+/// Builds the witness of a block from what the node stores (blocking: it replays the block on
+/// a copy of the state).
+pub fn build_input(
+    block: &Block,
+    pre_state: &State,
+    txs: &[SignedTx],
+) -> Result<ProofInput, NodeError> {
+    let number = block.header.number;
+    let witness = generate_witness(pre_state, block, txs)
+        .map_err(|e| NodeError::Prover(format!("witness of block {number}: {e}")))?;
+    Ok(ProofInput { block: number, witness })
+}
+
+/// Proves a block's witness (blocking; seconds to minutes). The node's in-process workers use
+/// the keys themselves; a remote worker uses the staged prover (`crate::worker_http`).
+pub trait BlockProver: Send + Sync + 'static {
+    /// The proof of `input`, checked against its public input.
+    fn prove(&self, input: &ProofInput) -> Result<[U256; 8], NodeError>;
+}
+
+impl BlockProver for Keys {
+    fn prove(&self, input: &ProofInput) -> Result<[U256; 8], NodeError> {
+        prove_block(self, input)
+    }
 }
 
 /// Where a worker gets jobs and puts proofs.
@@ -122,7 +147,9 @@ impl<S: Storage> JobSource for StoreJobs<S> {
             .map(|bytes| SignedTx::decode(bytes))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| NodeError::Corrupt(format!("a transaction of block {number}: {e}")))?;
-        Ok(ProofInput { block, pre_state, txs })
+        tokio::task::spawn_blocking(move || build_input(&block, &pre_state, &txs))
+            .await
+            .map_err(|e| NodeError::Prover(format!("the witness thread failed: {e}")))?
     }
 
     async fn heartbeat(
@@ -148,23 +175,31 @@ impl<S: Storage> JobSource for StoreJobs<S> {
     }
 }
 
-/// Proves one block and checks the proof (blocking; seconds to minutes).
+/// Proves one block with stock Groth16 and checks the proof (blocking; seconds to minutes).
 pub fn prove_block(keys: &Keys, input: &ProofInput) -> Result<[U256; 8], NodeError> {
-    let number = input.block.header.number;
-    let witness = generate_witness(&input.pre_state, &input.block, &input.txs)
-        .map_err(|e| NodeError::Prover(format!("witness of block {number}: {e}")))?;
+    let number = input.block;
     let mut seed = [0u8; 32];
     getrandom::getrandom(&mut seed)
         .map_err(|e| NodeError::Prover(format!("OS random source: {e}")))?;
     let mut rng = ChaCha20Rng::from_seed(seed);
-    let proof = tern_prover::prove(keys, BlockCircuit::with_witness(witness), &mut rng)
+    let circuit = BlockCircuit::with_witness(input.witness.clone());
+    let proof = tern_prover::prove(keys, circuit, &mut rng)
         .map_err(|e| NodeError::Prover(format!("block {number}: {e}")))?;
-    let public_input = input
-        .block
-        .public_input()
-        .map_err(|e| NodeError::Prover(format!("commitment of block {number}: {e}")))?;
-    match tern_prover::verify(&keys.vk, public_input, &proof) {
-        Ok(true) => Ok(tern_contracts::verifier::encode_proof(&proof)),
+    check_proof(&keys.vk, input, &proof)
+}
+
+/// Checks `proof` against the witness's public input; the proof as the verifier takes it.
+pub fn check_proof(
+    vk: &ark_groth16::VerifyingKey<ark_bn254::Bn254>,
+    input: &ProofInput,
+    proof: &ark_groth16::Proof<ark_bn254::Bn254>,
+) -> Result<[U256; 8], NodeError> {
+    let number = input.block;
+    let public_input = input.witness.public_input.ok_or_else(|| {
+        NodeError::Prover(format!("the witness of block {number} has no public input"))
+    })?;
+    match tern_prover::verify(vk, public_input, proof) {
+        Ok(true) => Ok(tern_contracts::verifier::encode_proof(proof)),
         Ok(false) => Err(NodeError::Prover(format!("the proof of block {number} does not verify"))),
         Err(e) => Err(NodeError::Prover(format!("verifying block {number}: {e}"))),
     }
@@ -186,10 +221,10 @@ impl Default for WorkerConfig {
 }
 
 /// Leases one job and proves it; `false` if there was none.
-pub async fn work_once<J: JobSource>(
+pub async fn work_once<J: JobSource, P: BlockProver>(
     jobs: &J,
     worker: &str,
-    keys: &Arc<Keys>,
+    prover: &Arc<P>,
     config: WorkerConfig,
 ) -> Result<bool, NodeError> {
     let Some(number) = jobs.lease(worker, config.lease_secs).await? else {
@@ -203,17 +238,23 @@ pub async fn work_once<J: JobSource>(
             return Err(e);
         }
     };
-    let keys = Arc::clone(keys);
+    let prover = Arc::clone(prover);
     let started = std::time::Instant::now();
-    let mut task = tokio::task::spawn_blocking(move || prove_block(&keys, &input));
+    let mut task = tokio::task::spawn_blocking(move || prover.prove(&input));
     let mut beat = tokio::time::interval(config.heartbeat);
     beat.tick().await;
     let result = loop {
         tokio::select! {
             done = &mut task => break done,
             _ = beat.tick() => {
-                if !jobs.heartbeat(number, worker, config.lease_secs).await? {
-                    tracing::warn!(block = number, worker, "lost the lease while proving");
+                // A missed heartbeat is not fatal: the proof may still land before the lease
+                // ends, and a late proof is harmless.
+                match jobs.heartbeat(number, worker, config.lease_secs).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(block = number, worker, "lost the lease while proving")
+                    }
+                    Err(e) => tracing::warn!(block = number, worker, "heartbeat failed: {e}"),
                 }
             }
         }

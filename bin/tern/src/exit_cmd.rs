@@ -111,7 +111,8 @@ async fn exit(args: ExitArgs) -> Result<ExitCode> {
         None => Selection::All,
     };
     let plan = tern_exit::plan(&state, &store, &chain, owner, selection).await?;
-    let options = ExitOptions { selection, exit_keys: args.exit_keys.clone(), dry_run: args.dry_run };
+    let options =
+        ExitOptions { selection, exit_keys: args.exit_keys.clone(), dry_run: args.dry_run };
     let sent = if args.dry_run {
         vec![]
     } else {
@@ -199,31 +200,58 @@ fn report_json(r: &ExitReport, dry_run: bool) -> Value {
         Freeze::Activated(tx) => ("activated", *tx),
         Freeze::WouldActivate => ("would_activate", None),
     };
-    let exits: Vec<Value> = r.plan.tokens.iter().map(|t| json!({
-        "token": t.token.0,
-        "account": t.account.0,
-        "amount": t.amount.to_string(),
-        "already_exited": t.exited,
-        "tx": hash(sent_tx(r, "performExodus", Some(t.token.0), None)),
-    })).collect();
-    let nfts: Vec<Value> = r.plan.nfts.iter().map(|n| json!({
-        "nft": n.nft.0,
-        "account": n.account.0,
-        "creator_id": n.info.creator_id.0,
-        "serial": n.info.serial,
-        "already_exited": n.exited,
-        "tx": hash(sent_tx(r, "performExodusNFT", None, Some(n.nft.0))),
-        "mint_tx": hash(sent_tx(r, "withdrawPendingNFT", None, Some(n.nft.0))),
-    })).collect();
-    let refunds: Vec<Value> = r.plan.refunds.iter().map(|f| json!({
-        "request": f.serial, "token": f.token.0, "amount": f.amount.to_string(),
-    })).collect();
-    let withdrawals: Vec<Value> = r.sent.iter().filter(|s| s.call == "withdrawPendingBalance")
-        .map(|s| json!({
-            "token": s.token.map(|t| t.0),
-            "amount": s.amount.unwrap_or(0).to_string(),
-            "tx": hash(s.tx),
-        })).collect();
+    let exits: Vec<Value> = r
+        .plan
+        .tokens
+        .iter()
+        .map(|t| {
+            json!({
+                "token": t.token.0,
+                "account": t.account.0,
+                "amount": t.amount.to_string(),
+                "already_exited": t.exited,
+                "tx": hash(sent_tx(r, "performExodus", Some(t.token.0), None)),
+            })
+        })
+        .collect();
+    let nfts: Vec<Value> = r
+        .plan
+        .nfts
+        .iter()
+        .map(|n| {
+            json!({
+                "nft": n.nft.0,
+                "account": n.account.0,
+                "creator_id": n.info.creator_id.0,
+                "serial": n.info.serial,
+                "already_exited": n.exited,
+                "tx": hash(sent_tx(r, "performExodusNFT", None, Some(n.nft.0))),
+                "mint_tx": hash(sent_tx(r, "withdrawPendingNFT", None, Some(n.nft.0))),
+            })
+        })
+        .collect();
+    let refunds: Vec<Value> = r
+        .plan
+        .refunds
+        .iter()
+        .map(|f| {
+            json!({
+                "request": f.serial, "token": f.token.0, "amount": f.amount.to_string(),
+            })
+        })
+        .collect();
+    let withdrawals: Vec<Value> = r
+        .sent
+        .iter()
+        .filter(|s| s.call == "withdrawPendingBalance")
+        .map(|s| {
+            json!({
+                "token": s.token.map(|t| t.0),
+                "amount": s.amount.unwrap_or(0).to_string(),
+                "tx": hash(s.tx),
+            })
+        })
+        .collect();
     let mut transactions: Vec<Value> = exodus_tx.into_iter().map(|t| hash(Some(t))).collect();
     transactions.extend(r.sent.iter().map(|s| hash(s.tx)));
     json!({
@@ -249,7 +277,9 @@ fn print_human(r: &ExitReport, dry_run: bool) {
     match &r.freeze {
         Freeze::Active => println!("exodus mode: active"),
         Freeze::Activated(tx) => println!("exodus mode: activated by this run ({})", hash(*tx)),
-        Freeze::WouldActivate => println!("exodus mode: not active; a request is past its deadline, so a run would activate it"),
+        Freeze::WouldActivate => println!(
+            "exodus mode: not active; a request is past its deadline, so a run would activate it"
+        ),
     }
     match r.account {
         Some(a) => println!("{} owns account {}", r.owner, a.0),
@@ -279,7 +309,12 @@ fn print_human(r: &ExitReport, dry_run: bool) {
     }
     for s in r.sent.iter().filter(|s| s.call == "withdrawPendingBalance") {
         let token = s.token.map_or(0, |t| t.0);
-        println!("  paid out {} of token {token} to {} in {}", s.amount.unwrap_or(0), r.owner, hash(s.tx));
+        println!(
+            "  paid out {} of token {token} to {} in {}",
+            s.amount.unwrap_or(0),
+            r.owner,
+            hash(s.tx)
+        );
     }
     if dry_run {
         println!("dry run: nothing was sent");

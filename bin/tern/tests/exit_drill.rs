@@ -95,7 +95,11 @@ fn anvil() -> Option<(Proc, u16)> {
         .join("../../node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
     if !bin.exists() {
         let required = std::env::var("TERN_REQUIRE_ANVIL").is_ok_and(|v| v == "1");
-        assert!(!required, "anvil is required (TERN_REQUIRE_ANVIL=1) but {} is missing", bin.display());
+        assert!(
+            !required,
+            "anvil is required (TERN_REQUIRE_ANVIL=1) but {} is missing",
+            bin.display()
+        );
         eprintln!("SKIPPED: anvil not found at {}; run `npm ci`", bin.display());
         return None;
     }
@@ -200,7 +204,9 @@ impl Node {
     /// Waits until every submitted transaction is in a block executed on L1.
     fn settle(&self, dir: &Path) {
         self.wait_for("every block executed on L1", dir, |st| {
-            st["mempool"] == 0 && st["priorityPending"] == 0 && st["lastSealed"] == st["lastExecuted"]
+            st["mempool"] == 0
+                && st["priorityPending"] == 0
+                && st["lastSealed"] == st["lastExecuted"]
         });
     }
 }
@@ -222,7 +228,11 @@ fn verified_holding(node: &Node, who: Address) -> L2Holding {
         let token = if symbol == "ETH" { 0 } else { T1.0 };
         h.balances.insert(token, amount.as_str().expect("decimal").parse().expect("u128"));
     }
-    for id in verified["nfts"].as_object().expect("nfts").keys() {
+    // The node lists NFTs in the committed state only; every block is executed, so the
+    // committed state is the verified one (its balances are checked to be).
+    let committed = &info["committed"];
+    assert_eq!(committed["balances"], verified["balances"], "every block is executed");
+    for id in committed["nfts"].as_object().expect("nfts").keys() {
         h.nfts.push(id.parse().expect("NFT id"));
     }
     h
@@ -280,8 +290,18 @@ fn setup(dir: &Path, url: &str, rt: &tokio::runtime::Runtime) -> (PathBuf, Addre
         .block_on(gov.deploy_code("TestERC20", TestERC20::BYTECODE.clone()))
         .expect("deploy the token");
     let out = ok(tern(&[
-        "deploy", "--l1-rpc", url, "--key", KEYS[0], "--keys", k, "--capacity", CAPACITY,
-        "--token", &token.to_string(), "--json",
+        "deploy",
+        "--l1-rpc",
+        url,
+        "--key",
+        KEYS[0],
+        "--keys",
+        k,
+        "--capacity",
+        CAPACITY,
+        "--token",
+        &token.to_string(),
+        "--json",
     ]));
     let report: Value = serde_json::from_str(&out).expect("deploy JSON");
     let contract = report["contract"].as_str().expect("contract").parse().expect("address");
@@ -311,13 +331,15 @@ fn activity(d: &Drill, rt: &tokio::runtime::Runtime, node: &Node) -> Vec<Account
     let chain = ChainConfig { chain_id: 31337, contract: d.contract };
     let ids: Vec<AccountId> = (0..=3)
         .map(|i| {
-            let info = rpc(node.port, "account_info", json!([address(i).to_string()])).expect("info");
+            let info =
+                rpc(node.port, "account_info", json!([address(i).to_string()])).expect("info");
             AccountId(info["id"].as_u64().expect("an account") as u32)
         })
         .collect();
     let mut w: Vec<Wallet> = (1..=3)
         .map(|i| {
-            let mut w = Wallet::from_eth_key(signer(i).credential().clone(), chain).expect("wallet");
+            let mut w =
+                Wallet::from_eth_key(signer(i).credential().clone(), chain).expect("wallet");
             w.account_id = ids[i];
             w
         })
@@ -361,8 +383,8 @@ fn real_claim(d: &Drill, rt: &tokio::runtime::Runtime, id: AccountId) -> tern_l1
     rt.block_on(async {
         let store = SqlStore::open_data_dir(&d.dir.join("exit-0")).await.expect("restored");
         let s = store.state_at(None).await.expect("state");
-        let mut state =
-            tern_state::State::from_parts(s.accounts, s.nfts, s.next_nft_id, s.tokens).expect("state");
+        let mut state = tern_state::State::from_parts(s.accounts, s.nfts, s.next_nft_id, s.tokens)
+            .expect("state");
         let chain = d.client_async(1).await;
         let prover = tern_exit::ExitProver::load(&d.keys, &chain, true, false).await.expect("keys");
         prover.token_claim(&mut state, id, address(1), ETH).expect("proof")
@@ -378,7 +400,8 @@ fn every_account_leaves_a_frozen_rollup_with_tern_exit() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (keys, contract, token, deploy_block) = setup(tmp.path(), &url, &rt);
     eprintln!("drill: keys and deployment in {:.0?}", start.elapsed());
-    let d = Drill { url, anvil: port, contract, keys, dir: tmp.path().to_owned(), token, deploy_block };
+    let d =
+        Drill { url, anvil: port, contract, keys, dir: tmp.path().to_owned(), token, deploy_block };
 
     // 2. Activity over several proven blocks, then the operator stops.
     let node = start_node(&d.url, &contract.to_string(), &d.keys, deploy_block, &d.dir);
@@ -392,7 +415,10 @@ fn every_account_leaves_a_frozen_rollup_with_tern_exit() {
     let refused = d.exit(1, &[]);
     assert_eq!(refused.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("not in exodus mode") && stderr.contains("nothing was changed"), "{stderr}");
+    assert!(
+        stderr.contains("not in exodus mode") && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
     let l1 = |i| d.client(&rt, i);
     rt.block_on(l1(2).request_full_exit(ids[2], ETH)).expect("full exit request");
     rt.block_on(l1(4).deposit_eth(address(4), 3 * GWEI)).expect("unprocessed ETH deposit");

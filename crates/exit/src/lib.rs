@@ -33,7 +33,7 @@ pub mod plan;
 pub mod prove;
 
 pub use freeze::{freeze, Freeze};
-pub use plan::{plan, Plan, Refund, TokenExit, NftExit};
+pub use plan::{plan, NftExit, Plan, Refund, TokenExit};
 pub use prove::ExitProver;
 
 /// Why an exit stopped.
@@ -50,7 +50,9 @@ pub enum ExitError {
     #[error("already exited: {0}; nothing left to do")]
     AlreadyExited(String),
     /// The address has nothing in the rollup.
-    #[error("{0} has no account in the last executed state and no unprocessed deposit: nothing to exit")]
+    #[error(
+        "{0} has no account in the last executed state and no unprocessed deposit: nothing to exit"
+    )]
     NothingToExit(Address),
     /// The restored state differs from what L1 executed.
     #[error("the restored state ({ours}) is not L1's last executed state ({theirs}); run `tern exit` again to resume the restore{hint}")]
@@ -191,8 +193,10 @@ pub async fn restored_state<S: Storage, C: EthChain>(
     chain: &C,
     report: &RestoreReport,
 ) -> Result<State, ExitError> {
-    let executed = chain.rollup_view(&tern_contracts::bindings::Rollup::totalBlocksExecutedCall {}).await?;
-    let root = chain.rollup_view(&tern_contracts::bindings::Rollup::lastExecutedStateRootCall {}).await?;
+    let executed =
+        chain.rollup_view(&tern_contracts::bindings::Rollup::totalBlocksExecutedCall {}).await?;
+    let root =
+        chain.rollup_view(&tern_contracts::bindings::Rollup::lastExecutedStateRootCall {}).await?;
     let ours = format!("block {} root {}", report.block, report.root_hex());
     let theirs = format!("block {executed} root {root}");
     if report.block != executed || report.root_hex() != root.to_string() {
@@ -245,8 +249,8 @@ pub async fn run<C: EthChain>(
                     .into(),
             )
         })?;
-        let prover = ExitProver::load(dir, chain, !todo_tokens.is_empty(), !todo_nfts.is_empty())
-            .await?;
+        let prover =
+            ExitProver::load(dir, chain, !todo_tokens.is_empty(), !todo_nfts.is_empty()).await?;
         let total = todo_tokens.len() + todo_nfts.len();
         let owner = plan.owner;
         for (index, t) in todo_tokens.iter().enumerate() {
@@ -254,7 +258,15 @@ pub async fn run<C: EthChain>(
             progress(Progress::Proving { index, total, what });
             let claim = prover.token_claim(state, t.account, owner, t.token)?;
             let r = chain.perform_exodus(&claim).await?;
-            record(&mut sent, progress, "performExodus", Some(t.token), None, Some(t.amount), r.tx_hash);
+            record(
+                &mut sent,
+                progress,
+                "performExodus",
+                Some(t.token),
+                None,
+                Some(t.amount),
+                r.tx_hash,
+            );
         }
         for (i, n) in todo_nfts.iter().enumerate() {
             let what = format!("exit of NFT {}", n.nft.0);
@@ -268,7 +280,15 @@ pub async fn run<C: EthChain>(
     if !plan.cancel.is_empty() {
         let r = chain.cancel_outstanding_deposits(&plan.cancel).await?;
         let refunded: u128 = plan.refunds.iter().map(|r| r.amount).sum();
-        record(&mut sent, progress, "cancelOutstandingDepositsForExodusMode", None, None, Some(refunded), r.tx_hash);
+        record(
+            &mut sent,
+            progress,
+            "cancelOutstandingDepositsForExodusMode",
+            None,
+            None,
+            Some(refunded),
+            r.tx_hash,
+        );
     }
     payouts(chain, plan, &mut sent, progress).await?;
     Ok(sent)
@@ -285,7 +305,15 @@ async fn payouts<C: EthChain>(
         let amount = chain.pending_balance(plan.owner, *token).await?;
         if amount > 0 {
             let r = chain.withdraw_pending_balance(plan.owner, *token, amount).await?;
-            record(sent, progress, "withdrawPendingBalance", Some(*token), None, Some(amount), r.tx_hash);
+            record(
+                sent,
+                progress,
+                "withdrawPendingBalance",
+                Some(*token),
+                None,
+                Some(amount),
+                r.tx_hash,
+            );
         }
     }
     for n in &plan.nfts {

@@ -97,9 +97,8 @@ pub async fn plan<S: Storage, C: EthChain>(
             if amount == 0 || !selection.has(token) {
                 continue;
             }
-            let exited = chain
-                .rollup_view(&Rollup::exitedCall { _0: account.0, _1: token.0 })
-                .await?;
+            let exited =
+                chain.rollup_view(&Rollup::exitedCall { _0: account.0, _1: token.0 }).await?;
             plan.tokens.push(TokenExit { account, token, amount, exited });
         }
         if selection == Selection::All {

@@ -84,7 +84,13 @@ impl ExitProver {
         let witness = nft_exit_witness(state, account, nft)?;
         let info = witness.nft.clone();
         let proof = prove_exit(keys, NftExitCircuit::with_witness(witness), &mut *self.rng())?;
-        Ok(NftExodusClaim { account_id: account, nft_id: nft, owner, info, proof: encode_proof(&proof) })
+        Ok(NftExodusClaim {
+            account_id: account,
+            nft_id: nft,
+            owner,
+            info,
+            proof: encode_proof(&proof),
+        })
     }
 
     fn rng(&self) -> std::sync::MutexGuard<'_, ChaCha20Rng> {

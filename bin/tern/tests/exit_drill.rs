@@ -162,7 +162,7 @@ fn start_node(url: &str, contract: &str, keys: &Path, deploy_block: u64, dir: &P
     let log = std::fs::File::create(dir.join("node.log")).expect("log");
     let child = Command::new(env!("CARGO_BIN_EXE_tern"))
         .args(["node", "--l1-rpc", url, "--contract", contract, "--operator-key", KEYS[0]])
-        .args(["--capacity", CAPACITY, "--block-time", "0.5", "--provers", "1"])
+        .args(["--capacity", CAPACITY, "--block-time", "2", "--provers", "1"])
         .args(["--keys".as_ref(), keys.as_os_str()])
         .args(["--deploy-block", &deploy_block.to_string()])
         .args(["--rpc-addr", &format!("127.0.0.1:{port}")])
@@ -260,12 +260,17 @@ impl Drill {
 
     /// `tern exit` for dev account `i`, with `extra` arguments; its own data directory.
     fn exit(&self, i: usize, extra: &[&str]) -> Output {
+        self.exit_with_keys(i, &self.keys, extra)
+    }
+
+    /// As [`Drill::exit`], with the exit keys in `keys`.
+    fn exit_with_keys(&self, i: usize, keys: &Path, extra: &[&str]) -> Output {
         let data = self.dir.join(format!("exit-{i}"));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tern"));
         cmd.args(["exit", "--l1-rpc", &self.url, "--contract", &self.contract.to_string()])
             .args(["--key", KEYS[i], "--from-block", &self.deploy_block.to_string()])
             .args(["--data-dir".as_ref(), data.as_os_str()])
-            .args(["--exit-keys".as_ref(), self.keys.as_os_str()])
+            .args(["--exit-keys".as_ref(), keys.as_os_str()])
             .args(extra);
         cmd.output().expect("run tern exit")
     }
@@ -322,7 +327,12 @@ fn activity(d: &Drill, rt: &tokio::runtime::Runtime, node: &Node) -> Vec<Account
             let u = d.client_async(i).await;
             u.erc20_approve(d.token, d.contract, U256::MAX).await.expect("approve");
             u.deposit_eth(address(i), 10 * GWEI * i as u128).await.expect("deposit ETH");
-            u.deposit_erc20(d.token, 100_000 * i as u128, address(i)).await.expect("deposit T1");
+            // c gets its T1 on L2 (a transfer); its only T1 deposit is the one never processed.
+            if i < 3 {
+                u.deposit_erc20(d.token, 100_000 * i as u128, address(i))
+                    .await
+                    .expect("deposit T1");
+            }
         }
     });
     node.wait_for("the deposits", &d.dir, |st| {
@@ -442,6 +452,13 @@ fn every_account_leaves_a_frozen_rollup_with_tern_exit() {
         .map(|e| (e["token"].as_u64().expect("id") as u16, amount(&e["amount"])))
         .collect();
     assert_eq!(listed, held[1].balances, "the dry run lists the L2 balances");
+    // Keys that are not the deployed verifier's (the NFT exit keys under the token exit keys'
+    // names) are refused before anything is proven or sent.
+    let wrong = wrong_keys(&d.keys, &d.dir.join("wrong-keys"));
+    let refused = d.exit_with_keys(1, &wrong, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("do not match the rollup's token exit verifier"), "{stderr}");
     // Forged exits: a real proof, claimed for more, or for another owner.
     let claim = real_claim(&d, &rt, ids[1]);
     let forged = [
@@ -509,4 +526,23 @@ fn check_balances(
         assert_eq!((eth, t1), (U256::ZERO, U256::ZERO), "the rollup paid out everything");
         let _ = gov.exodus_mode().await.expect("exodus");
     });
+}
+
+/// A copy of the exit keys in which the token exit keys are the NFT exit circuit's (with their
+/// checksum file renamed to match): readable keys of the wrong circuit.
+fn wrong_keys(keys: &Path, out: &Path) -> PathBuf {
+    std::fs::create_dir_all(out).expect("dir");
+    let (token, nft) = ("tern-dev-INSECURE-exit", "tern-dev-INSECURE-exit-nft");
+    for ext in ["pk", "vk", "sha256"] {
+        let from = keys.join(format!("{nft}.{ext}"));
+        std::fs::copy(&from, out.join(format!("{nft}.{ext}"))).expect("copy");
+        let to = out.join(format!("{token}.{ext}"));
+        if ext == "sha256" {
+            let text = std::fs::read_to_string(&from).expect("read");
+            std::fs::write(&to, text.replace(nft, token)).expect("write");
+        } else {
+            std::fs::copy(&from, &to).expect("copy");
+        }
+    }
+    out.to_owned()
 }

@@ -358,3 +358,48 @@ pub fn nothing_done(plan: &Plan, sent: &[Sent]) -> Option<ExitError> {
     }
     Some(ExitError::AlreadyExited(done.join(", ")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tern_types::op::NftInfo;
+
+    fn token(token: u16, exited: bool) -> TokenExit {
+        TokenExit { account: AccountId(1), token: TokenId(token), amount: 5, exited }
+    }
+
+    #[test]
+    fn a_selection_of_one_token_has_only_it() {
+        assert!(Selection::All.has(TokenId(7)));
+        assert!(Selection::Token(TokenId(1)).has(TokenId(1)));
+        assert!(!Selection::Token(TokenId(1)).has(tern_types::ETH));
+    }
+
+    #[test]
+    fn a_run_that_sent_nothing_says_why() {
+        let owner = Address::repeat_byte(0xaa);
+        let empty = Plan { owner, ..Plan::default() };
+        assert!(
+            matches!(nothing_done(&empty, &[]), Some(ExitError::NothingToExit(a)) if a == owner)
+        );
+        let nft = NftExit {
+            account: AccountId(1),
+            nft: NftId(3),
+            info: NftInfo::default(),
+            exited: true,
+        };
+        let done = Plan {
+            owner,
+            tokens: vec![token(0, true), token(1, true)],
+            nfts: vec![nft],
+            ..Plan::default()
+        };
+        let Some(ExitError::AlreadyExited(what)) = nothing_done(&done, &[]) else {
+            panic!("already exited");
+        };
+        assert_eq!(what, "token 0 of account 1, token 1 of account 1, NFT 3");
+        let sent =
+            Sent { call: "withdrawPendingBalance", token: None, nft: None, amount: None, tx: None };
+        assert!(nothing_done(&done, &[sent]).is_none(), "a payout is something done");
+    }
+}

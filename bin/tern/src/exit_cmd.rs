@@ -111,13 +111,8 @@ async fn exit(args: ExitArgs) -> Result<ExitCode> {
         None => Selection::All,
     };
     let plan = tern_exit::plan(&state, &store, &chain, owner, selection).await?;
-    let options =
-        ExitOptions { selection, exit_keys: args.exit_keys.clone(), dry_run: args.dry_run };
-    let sent = if args.dry_run {
-        vec![]
-    } else {
-        tern_exit::run(&chain, &mut state, &plan, &options, &mut |p| bars.show(&p)).await?
-    };
+    let options = ExitOptions { exit_keys: args.exit_keys.clone(), dry_run: args.dry_run };
+    let sent = tern_exit::run(&chain, &mut state, &plan, &options, &mut |p| bars.show(&p)).await?;
     bars.prove.finish_and_clear();
     let nothing = (!args.dry_run && matches!(freeze, Freeze::Active))
         .then(|| tern_exit::nothing_done(&plan, &sent))

@@ -217,11 +217,9 @@ pub async fn restored_state<S: Storage, C: EthChain>(
     Ok(state)
 }
 
-/// Where the exit keys come from.
+/// How [`run`] runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExitOptions {
-    /// What to exit.
-    pub selection: Selection,
     /// The directory `tern prover setup-exit` wrote (needed only when something is proven).
     pub exit_keys: Option<PathBuf>,
     /// List only; send nothing.
@@ -229,8 +227,8 @@ pub struct ExitOptions {
 }
 
 /// Sends everything `plan` holds for `owner` (see the module docs): the exits with their
-/// proofs, the refunds, then the payouts of every pending balance and NFT. `state` must be
-/// the last executed state ([`restored_state`]).
+/// proofs, the refunds, then the payouts of every pending balance and NFT; nothing in a dry
+/// run. `state` must be the last executed state ([`restored_state`]).
 pub async fn run<C: EthChain>(
     chain: &C,
     state: &mut State,
@@ -239,6 +237,9 @@ pub async fn run<C: EthChain>(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<Sent>, ExitError> {
     let mut sent = Vec::new();
+    if options.dry_run {
+        return Ok(sent);
+    }
     let todo_tokens: Vec<&TokenExit> = plan.tokens.iter().filter(|t| !t.exited).collect();
     let todo_nfts: Vec<&NftExit> = plan.nfts.iter().filter(|n| !n.exited).collect();
     if !todo_tokens.is_empty() || !todo_nfts.is_empty() {

@@ -486,6 +486,9 @@ fn every_account_leaves_a_frozen_rollup_with_tern_exit() {
     assert_eq!(again.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(stderr.contains("already exited"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    let eth = held[1].balances[&0];
+    assert!(stdout.contains(&format!("token 0: {eth} already exited")), "{stdout}");
     eprintln!("drill: done in {:.0?}", start.elapsed());
 }
 

@@ -4,6 +4,7 @@ mod bench_gas;
 mod circuit_cmd;
 mod deploy_cmd;
 mod devnet_cmd;
+mod exit_cmd;
 mod node_cmd;
 mod progress_bar;
 mod prover_cmd;
@@ -59,6 +60,10 @@ enum Command {
     /// Rebuild the state from L1 alone (the rollup's events and commit calldata) into a node's
     /// database, checking every block's root and commitment against L1; resumable.
     Restore(restore_cmd::RestoreArgs),
+    /// Leave a frozen rollup: restore the state from L1, activate exodus mode if a priority
+    /// request is past its deadline, prove and send the exit of every token and NFT of the
+    /// key's address, claim refunds of its unprocessed deposits, and pay everything out.
+    Exit(exit_cmd::ExitArgs),
     /// Benchmarks of the L1 side (gas).
     #[command(subcommand)]
     Bench(bench_gas::BenchCommand),
@@ -216,6 +221,7 @@ fn run() -> Result<ExitCode> {
         Command::Devnet(args) => devnet_cmd::run(args),
         Command::Node(options) => node_cmd::run(options),
         Command::Restore(args) => restore_cmd::run(args),
+        Command::Exit(args) => exit_cmd::run(args),
         Command::Wallet(args) => wallet::run(args),
         Command::Status(args) => status_cmd::run(args),
     }

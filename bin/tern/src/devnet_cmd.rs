@@ -201,7 +201,9 @@ impl View {
                 a.private_key
             );
         }
-        println!("Ctrl-C stops everything; the next start resumes this chain (--fresh: a new one).");
+        println!(
+            "Ctrl-C stops everything; the next start resumes this chain (--fresh: a new one)."
+        );
     }
 }
 

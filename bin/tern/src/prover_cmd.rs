@@ -91,12 +91,20 @@ pub(crate) enum ProverCommand {
 /// `tern prover worker`'s flags.
 #[derive(clap::Args)]
 pub(crate) struct WorkerArgs {
+    /// A devnet directory: the node's URL and token from `DIR/devnet.json`.
+    #[arg(long, conflicts_with_all = ["node", "token"])]
+    devnet: Option<PathBuf>,
     /// The node's HTTP server (its `--metrics-addr`), e.g. `http://10.0.0.5:9898`.
-    #[arg(long, env = "TERN_PROVER_NODE")]
-    node: String,
+    #[arg(long, env = "TERN_PROVER_NODE", required_unless_present = "devnet")]
+    node: Option<String>,
     /// The bearer token (the node's `--prover-token`).
-    #[arg(long, env = "TERN_PROVER_TOKEN", hide_env_values = true)]
-    token: String,
+    #[arg(
+        long,
+        env = "TERN_PROVER_TOKEN",
+        hide_env_values = true,
+        required_unless_present = "devnet"
+    )]
+    token: Option<String>,
     /// Rayon threads for proving (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -131,10 +139,30 @@ fn default_worker_name() -> String {
     format!("{host}-{}", std::process::id())
 }
 
+/// `node_http` and `prover_token` of `DIR/devnet.json`.
+fn devnet_worker(dir: &std::path::Path) -> Result<(String, String)> {
+    let path = dir.join("devnet.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading {}; is the devnet running?", path.display()))?;
+    let info: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| path.display().to_string())?;
+    let field = |k: &str| {
+        info.get(k).and_then(serde_json::Value::as_str).map(str::to_owned).with_context(|| {
+            format!("{} has no {k:?}; restart the devnet with this tern", path.display())
+        })
+    };
+    Ok((field("node_http")?, field("prover_token")?))
+}
+
 fn worker(args: WorkerArgs) -> Result<ExitCode> {
+    let (node, token) = match (&args.devnet, args.node, args.token) {
+        (Some(dir), _, _) => devnet_worker(dir)?,
+        (None, Some(node), Some(token)) => (node, token),
+        _ => anyhow::bail!("pass --node URL and --token T, or --devnet DIR"),
+    };
     let options = tern_node::worker_http::WorkerOptions {
-        node: args.node,
-        token: args.token,
+        node,
+        token,
         name: args.name.unwrap_or_else(default_worker_name),
         threads: args.threads,
         keys: args.keys,

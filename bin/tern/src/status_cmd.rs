@@ -60,9 +60,10 @@ fn sources(args: &StatusArgs) -> Result<Sources> {
         .clone()
         .or_else(|| key("rpc_http").map(str::to_owned))
         .unwrap_or_else(|| "http://127.0.0.1:3030".to_owned());
-    let node = match &args.node {
-        Some(node) => node.clone(),
-        None => node_from_rpc(&rpc)?,
+    let node = match (&args.node, key("node_http")) {
+        (Some(node), _) => node.clone(),
+        (None, Some(node)) => node.to_owned(),
+        (None, None) => node_from_rpc(&rpc)?,
     };
     let operator = match args.operator {
         Some(a) => Some(a),

@@ -74,11 +74,8 @@ impl Devnet {
     /// Starts it and waits for `devnet.json` (key generation and the funding blocks' proofs
     /// included).
     fn start(&mut self) -> Value {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .expect("log");
+        let log =
+            std::fs::OpenOptions::new().create(true).append(true).open(&self.log).expect("log");
         let child = Command::new(env!("CARGO_BIN_EXE_tern"))
             .args(&self.args)
             .stdout(log.try_clone().expect("log"))
@@ -120,6 +117,7 @@ impl Devnet {
             std::thread::sleep(Duration::from_millis(100));
         };
         assert!(status.success(), "tern devnet exited with {status} on SIGINT:\n{}", self.tail());
+        assert!(!self.dir.join("devnet.json").exists(), "a stopped devnet leaves no devnet.json");
     }
 
     fn tail(&self) -> String {
@@ -141,7 +139,8 @@ impl Drop for Devnet {
 }
 
 /// `tern wallet --devnet DIR --key KEY ARGS… --json`.
-fn wallet(devnet: &Path, key: &str, args: &[&str]) -> Value {
+fn wallet(net: &Devnet, key: &str, args: &[&str]) -> Value {
+    let devnet = &net.dir;
     let out: Output = Command::new(env!("CARGO_BIN_EXE_tern"))
         .args(["wallet", "--devnet", devnet.to_str().expect("utf-8"), "--key", key])
         .args(["--timeout", "300"])
@@ -152,8 +151,9 @@ fn wallet(devnet: &Path, key: &str, args: &[&str]) -> Value {
         .expect("run tern wallet");
     assert!(
         out.status.success(),
-        "tern wallet {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        "tern wallet {args:?} failed: {}\ndevnet log:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        net.tail()
     );
     serde_json::from_slice(&out.stdout).expect("one JSON object")
 }
@@ -172,8 +172,12 @@ fn the_devnet_starts_runs_the_walkthrough_and_resumes() {
     let info = devnet.start();
     let accounts = info["accounts"].as_array().expect("accounts");
     assert_eq!(accounts.len(), 2);
-    let symbols: Vec<&str> =
-        info["tokens"].as_array().expect("tokens").iter().filter_map(|t| t["symbol"].as_str()).collect();
+    let symbols: Vec<&str> = info["tokens"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .filter_map(|t| t["symbol"].as_str())
+        .collect();
     assert_eq!(symbols, ["ETH", "DAI", "USDC"]);
     let key = |i: usize| accounts[i]["private_key"].as_str().expect("key").to_owned();
     let bob = accounts[1]["address"].as_str().expect("address").to_owned();
@@ -184,29 +188,62 @@ fn the_devnet_starts_runs_the_walkthrough_and_resumes() {
 
     // Funded: 10,000 DAI (token 1) and 10,000 USDC (6 decimals) in L2, verified, and the L2
     // key set.
-    let alice = wallet(&data, &key(0), &["balance"]);
+    let alice = wallet(&devnet, &key(0), &["balance"]);
     assert_eq!(balance(&alice["verified"], "ERC20-1"), 10_000 * ETHER);
     assert_eq!(balance(&alice["verified"], "ERC20-2"), 10_000 * 1_000_000);
     assert_ne!(alice["verified"]["pubKeyHash"], "sync:0000000000000000000000000000000000000000");
-    let bob_before = balance(&wallet(&data, &key(1), &["balance"])["verified"], "ETH");
+    let bob_before = balance(&wallet(&devnet, &key(1), &["balance"])["verified"], "ETH");
+
+    // A remote prover worker joins over HTTP with the devnet's token.
+    let worker_log = dir.path().join("worker.log");
+    let log = std::fs::File::create(&worker_log).expect("log");
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .args(["prover", "worker", "--devnet", data.to_str().expect("utf-8"), "--threads", "1"])
+        .args(["--cache-dir", dir.path().join("worker-cache").to_str().expect("utf-8")])
+        .args(["--name", "walkthrough-worker"])
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("start tern prover worker");
 
     // The README's walk-through.
-    let sent = wallet(&data, &key(0), &["transfer", "--to", &bob, "--token", "ETH", "--amount", "1"]);
+    let sent =
+        wallet(&devnet, &key(0), &["transfer", "--to", &bob, "--token", "ETH", "--amount", "1"]);
     let hash = sent["hash"].as_str().expect("hash").to_owned();
-    wallet(&data, &key(0), &["wait", &hash, "--verified"]);
-    let bob_after = balance(&wallet(&data, &key(1), &["balance"])["verified"], "ETH");
+    wallet(&devnet, &key(0), &["wait", &hash, "--verified"]);
+    let bob_after = balance(&wallet(&devnet, &key(1), &["balance"])["verified"], "ETH");
     assert_eq!(bob_after, bob_before + ETHER);
-    let out = wallet(&data, &key(1), &["withdraw", "--token", "ETH", "--amount", "0.5"]);
-    wallet(&data, &key(1), &["wait", out["hash"].as_str().expect("hash"), "--verified"]);
-    let claimed = wallet(&data, &key(1), &["claim", "--token", "ETH"]);
+    let out = wallet(&devnet, &key(1), &["withdraw", "--token", "ETH", "--amount", "0.5"]);
+    wallet(&devnet, &key(1), &["wait", out["hash"].as_str().expect("hash"), "--verified"]);
+    let claimed = wallet(&devnet, &key(1), &["claim", "--token", "ETH"]);
     assert!(claimed.to_string().contains("500000000000000000"), "claimed 0.5 ETH: {claimed}");
 
+    // `tern status` sees the chain, the worker and the operator's L1 balance.
+    let status = Command::new(env!("CARGO_BIN_EXE_tern"))
+        .args(["status", "--devnet", data.to_str().expect("utf-8"), "--json"])
+        .output()
+        .expect("run tern status");
+    let report: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    assert!(status.status.success(), "tern status: {report}");
+    assert!(report["chain"]["lastExecuted"].as_u64().is_some_and(|b| b >= 3), "{report}");
+    let workers = report["node"]["workers"].as_array().expect("workers");
+    assert!(
+        workers.iter().any(|w| w["name"] == "walkthrough-worker"),
+        "the remote worker is listed: {report}\n{}",
+        std::fs::read_to_string(&worker_log).unwrap_or_default()
+    );
+    assert!(report["operator_balance_wei"].as_str().is_some(), "{report}");
+    worker.kill().expect("kill the worker");
+    let _ = worker.wait();
+
     // Ctrl-C, then a second start resumes the same chain.
+    let bob_stopped = balance(&wallet(&devnet, &key(1), &["balance"])["verified"], "ETH");
+    assert!(bob_stopped < bob_after - ETHER / 2, "0.5 ETH and the fee withdrawn");
     devnet.interrupt();
     let again = devnet.start();
     assert_eq!(again["contract"], info["contract"]);
-    let bob_resumed = wallet(&data, &key(1), &["balance"]);
-    assert_eq!(balance(&bob_resumed["verified"], "ETH"), bob_after - ETHER / 2);
+    let bob_resumed = wallet(&devnet, &key(1), &["balance"]);
+    assert_eq!(balance(&bob_resumed["verified"], "ETH"), bob_stopped);
     devnet.interrupt();
 }
 

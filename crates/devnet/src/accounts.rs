@@ -16,8 +16,8 @@ use alloy_signer_local::PrivateKeySigner;
 use serde::Serialize;
 use tern_l1::{EthChain, RpcL1};
 use tern_primitives::eddsa::PubKeyHash;
-use tern_sdk::{FeeChoice, L1Wallet, Provider, Token, TokenList, Wallet};
 use tern_rpc::types::TxHash;
+use tern_sdk::{FeeChoice, L1Wallet, Provider, Token, TokenList, Wallet};
 use tern_types::ETH;
 
 /// One dev account, as `devnet.json` lists it.
@@ -67,12 +67,8 @@ pub fn dev_accounts(count: usize) -> Vec<DevAccount> {
 
 /// The tokens the devnet lists, with their symbols and decimals (ETH first).
 pub fn token_list(record: &DeploymentRecord) -> TokenList {
-    let mut tokens = vec![Token {
-        id: ETH,
-        symbol: "ETH".into(),
-        address: Address::ZERO,
-        decimals: 18,
-    }];
+    let mut tokens =
+        vec![Token { id: ETH, symbol: "ETH".into(), address: Address::ZERO, decimals: 18 }];
     tokens.extend(record.tokens.iter().map(|t| Token {
         id: tern_types::TokenId(t.id),
         symbol: t.symbol.clone(),

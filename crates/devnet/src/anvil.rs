@@ -38,9 +38,9 @@ pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, DevnetError> {
         }
         dir = d.parent().map(Path::to_path_buf);
     }
-    let on_path = std::env::var_os("PATH").into_iter().flat_map(|p| {
-        std::env::split_paths(&p).map(|d| d.join("anvil")).collect::<Vec<_>>()
-    });
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).map(|d| d.join("anvil")).collect::<Vec<_>>());
     for candidate in on_path {
         if candidate.is_file() {
             return Ok(candidate);
@@ -90,7 +90,8 @@ impl Anvil {
             .spawn()
             .map_err(|e| DevnetError::NoAnvil(format!("starting {}: {e}", bin.display())))?;
         if let Some(pid) = child.id() {
-            std::fs::write(&pid_file, pid.to_string()).map_err(|e| DevnetError::io(&pid_file, e))?;
+            std::fs::write(&pid_file, pid.to_string())
+                .map_err(|e| DevnetError::io(&pid_file, e))?;
         }
         let mut anvil = Self { child, pid_file, url: format!("http://127.0.0.1:{port}") };
         anvil.wait_ready(port, &log_path).await?;
@@ -142,7 +143,8 @@ impl Anvil {
 
 /// Stops the anvil a previous devnet left running (killed before it could stop it).
 async fn stop_orphan(pid_file: &Path) {
-    let Some(pid) = std::fs::read_to_string(pid_file).ok().and_then(|s| s.trim().parse::<i32>().ok())
+    let Some(pid) =
+        std::fs::read_to_string(pid_file).ok().and_then(|s| s.trim().parse::<i32>().ok())
     else {
         return;
     };

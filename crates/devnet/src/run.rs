@@ -19,6 +19,10 @@ use tern_sdk::Provider;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+/// The devnet's prover worker token: the devnet is local and INSECURE, so the token only
+/// keeps a stray worker of another devnet from leasing this one's jobs.
+pub(crate) const PROVER_TOKEN: &str = "tern-devnet-insecure";
+
 /// The operator, governor and deployer: anvil's first default account (its key is public).
 pub const OPERATOR_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
@@ -125,6 +129,10 @@ pub struct DevnetInfo {
     pub rest: String,
     /// Prometheus metrics.
     pub metrics: String,
+    /// The node's HTTP server: `/status`, `/metrics` and the prover worker API.
+    pub node_http: String,
+    /// The bearer token of the prover worker API (`tern prover worker --devnet DIR`).
+    pub prover_token: String,
     /// The L1 JSON-RPC endpoint.
     pub l1_rpc: String,
     /// L1 chain id.
@@ -176,6 +184,14 @@ pub async fn run(
         Ok(true) => with_l1(&options, &dir, &keys_dir, ports, &l1_url, shutdown, &*report).await,
         Err(e) => Err(e),
     };
+    // Nothing answers at its endpoints any more: a script must not take the file for a
+    // running devnet (a devnet killed with SIGKILL leaves it; the next start deletes it).
+    let info = dir.join("devnet.json");
+    if info.exists() {
+        if let Err(e) = std::fs::remove_file(&info) {
+            tracing::warn!("could not delete {}: {e}", info.display());
+        }
+    }
     if let Some(anvil) = anvil {
         anvil.stop().await;
     }
@@ -318,6 +334,8 @@ fn devnet_info(
         rpc_ws: format!("ws://127.0.0.1:{}", ports.rpc_ws),
         rest: format!("http://127.0.0.1:{}/api/v0.2", ports.rest),
         metrics: format!("http://127.0.0.1:{}/metrics", ports.metrics),
+        node_http: format!("http://127.0.0.1:{}", ports.metrics),
+        prover_token: PROVER_TOKEN.to_owned(),
         l1_rpc: l1_url.to_owned(),
         chain_id: record.chain_id,
         contract: record.contract,
@@ -355,12 +373,15 @@ async fn start_node(
         deploy_block: Some(record.deploy_block),
         rpc_addr: Some(Ports::addr(ports.rpc_http)),
         ws_addr: Some(Ports::addr(ports.rpc_ws)),
+        rest_addr: Some(Ports::addr(ports.rest)),
         metrics_addr: Some(Ports::addr(ports.metrics)),
+        prover_token: Some(PROVER_TOKEN.to_owned()),
         ..NodeOptions::default()
     }
     .resolve()?;
-    let settings = RpcSettings::new(config.rpc_addr, config.ws_addr);
-    let api = tern_rpc::server::bind(settings).await.map_err(|e| DevnetError::Api(e.to_string()))?;
+    let settings = RpcSettings::new(config.rpc_addr, config.ws_addr).with_rest(config.rest_addr);
+    let api =
+        tern_rpc::server::bind(settings).await.map_err(|e| DevnetError::Api(e.to_string()))?;
     let (stop, shutdown) = watch::channel(false);
     let api_shutdown = shutdown.clone();
     let task = tokio::spawn(tern_node::launch::launch(config, shutdown, move |core, chain| {
@@ -373,9 +394,7 @@ impl RunningNode {
     /// The node's error if it stopped.
     async fn check(&self) -> Result<(), DevnetError> {
         if self.task.is_finished() {
-            return Err(DevnetError::State(
-                "the node stopped; its log above says why".into(),
-            ));
+            return Err(DevnetError::State("the node stopped; its log above says why".into()));
         }
         Ok(())
     }

@@ -44,7 +44,11 @@ async fn open_store(url: &str) -> Result<SqlStore, NodeError> {
     Ok(SqlStore::connect(url).await?)
 }
 
-async fn load_keys(config: &NodeConfig) -> Result<Option<Arc<tern_prover::Keys>>, NodeError> {
+/// The in-process provers' staged prover (constraint matrices built once, all cores), shared
+/// by the `--provers` workers.
+async fn load_keys(
+    config: &NodeConfig,
+) -> Result<Option<Arc<crate::worker_http::StagedProver>>, NodeError> {
     if config.provers == 0 {
         return Ok(None);
     }
@@ -61,7 +65,13 @@ async fn load_keys(config: &NodeConfig) -> Result<Option<Arc<tern_prover::Keys>>
                  --capacity {capacity}`"
             ))
         })?;
-    Ok(Some(Arc::new(keys)))
+    let no_progress = crate::worker_http::no_progress();
+    let prover = tokio::task::spawn_blocking(move || {
+        crate::worker_http::StagedProver::new(keys, None, no_progress)
+    })
+    .await
+    .map_err(|e| NodeError::Prover(e.to_string()))??;
+    Ok(Some(Arc::new(prover)))
 }
 
 /// The remote prover worker API, if `--prover-token` is set (it needs the key directory).

@@ -5,7 +5,7 @@ use crate::error::NodeError;
 use crate::fees::{fee_kind, paid_fee, FeeConfig, FeeModel};
 use crate::l1::L1Port;
 use crate::metrics::Metrics;
-use crate::prover::{unix_now, work_once, StoreJobs, WorkerConfig};
+use crate::prover::{unix_now, work_once, BlockProver, StoreJobs, WorkerConfig};
 use crate::sender::{Sender, SenderConfig, SenderStep};
 use crate::sequencer::{
     needs_facts, tx_hash, verify_item, AdmissionError, OnchainFacts, QueuedItem, SealOutcome,
@@ -15,7 +15,6 @@ use crate::watcher::{WatchStep, Watcher, WatcherConfig};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tern_primitives::{Address, Fr};
-use tern_prover::Keys;
 use tern_state::{State, TxItem};
 use tern_storage::{ChainMeta, Storage, StorageError};
 use tern_types::{Nonce, SignedTx};
@@ -315,12 +314,13 @@ async fn pause(shutdown: &mut Shutdown, period: Duration) -> bool {
     }
 }
 
-/// Runs the node until `shutdown` turns true. `keys` are needed when `settings.provers > 0`.
-pub async fn run<S: Storage, L: L1Port>(
+/// Runs the node until `shutdown` turns true. A prover is needed when `settings.provers > 0`;
+/// the in-process workers share it.
+pub async fn run<S: Storage, L: L1Port, P: BlockProver>(
     store: S,
     l1: Arc<L>,
     settings: NodeSettings,
-    keys: Option<Arc<Keys>>,
+    keys: Option<Arc<P>>,
     metrics: Metrics,
     shutdown: Shutdown,
     on_ready: impl FnOnce(Arc<NodeCore<S>>),
@@ -464,10 +464,10 @@ async fn sender_loop<S: Storage, L: L1Port>(
     }
 }
 
-async fn prover_loop<S: Storage>(
+async fn prover_loop<S: Storage, P: BlockProver>(
     jobs: StoreJobs<S>,
     name: String,
-    keys: Arc<Keys>,
+    keys: Arc<P>,
     config: WorkerConfig,
     mut shutdown: Shutdown,
 ) -> Result<(), NodeError> {

@@ -189,8 +189,8 @@ fn the_devnet_starts_runs_the_walkthrough_and_resumes() {
     // Funded: 10,000 DAI (token 1) and 10,000 USDC (6 decimals) in L2, verified, and the L2
     // key set.
     let alice = wallet(&devnet, &key(0), &["balance"]);
-    assert_eq!(balance(&alice["verified"], "ERC20-1"), 10_000 * ETHER);
-    assert_eq!(balance(&alice["verified"], "ERC20-2"), 10_000 * 1_000_000);
+    assert_eq!(balance(&alice["verified"], "DAI"), 10_000 * ETHER);
+    assert_eq!(balance(&alice["verified"], "USDC"), 10_000 * 1_000_000);
     assert_ne!(alice["verified"]["pubKeyHash"], "sync:0000000000000000000000000000000000000000");
     let bob_before = balance(&wallet(&devnet, &key(1), &["balance"])["verified"], "ETH");
 

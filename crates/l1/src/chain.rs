@@ -27,6 +27,8 @@ alloy_sol_types::sol! {
     interface IERC20 {
         function approve(address spender, uint256 amount) external returns (bool);
         function balanceOf(address owner) external view returns (uint256);
+        function symbol() external view returns (string);
+        function decimals() external view returns (uint8);
     }
 }
 
@@ -297,6 +299,20 @@ pub trait RollupAdmin: EthChain {
         async move { self.call_view(token, &IERC20::balanceOfCall { owner }).await }
     }
 
+    /// `symbol()` and `decimals()` of ERC-20 `token`, each `None` if the contract reverts or
+    /// answers something else (both are optional in ERC-20, and some tokens answer `bytes32`);
+    /// an unreachable L1 is an error.
+    fn erc20_metadata(
+        &self,
+        token: Address,
+    ) -> impl Future<Output = L1Result<(Option<String>, Option<u8>)>> + Send {
+        async move {
+            let symbol = optional(self.call_view(token, &IERC20::symbolCall {}).await)?;
+            let decimals = optional(self.call_view(token, &IERC20::decimalsCall {}).await)?;
+            Ok((symbol, decimals))
+        }
+    }
+
     /// `setValidator(validator, active)` (governor).
     fn set_validator(
         &self,
@@ -349,6 +365,15 @@ impl<T: EthChain> RollupAdmin for T {}
 
 /// [`L1Error::KeyMismatch`] unless `recorded` (a key hash the rollup's constructor recorded) is
 /// `key`'s hash.
+/// A view call's answer, `None` if the contract cannot give it; transport failures stay errors.
+fn optional<T>(r: L1Result<T>) -> L1Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(L1Error::Rpc(_) | L1Error::Node(_)) => r.map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
 fn check_recorded(key: &CircuitKey, recorded: alloy_primitives::B256) -> Result<(), L1Error> {
     if key.key_hash()? == recorded {
         Ok(())

@@ -3,6 +3,7 @@
 //! reads receipts. `tern-l1`'s JSON-RPC client implements it ([`crate::rpc_port`]); tests can
 //! put a faulty L1 behind it.
 
+use alloy_primitives::Address;
 use std::future::Future;
 use tern_l1::L1Event;
 
@@ -99,4 +100,14 @@ pub trait L1Port: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<L1Receipt>, PortError>> + Send;
     /// Why `calldata` reverts at the latest block (for the log of a reverted transaction).
     fn revert_reason(&self, calldata: Vec<u8>) -> impl Future<Output = String> + Send;
+    /// ERC-20 `token`'s `symbol()` and `decimals()` as it answers them (unchecked), each `None`
+    /// if it does not; the API names tokens with them. An L1 without token contracts (a test
+    /// double) knows neither.
+    fn token_metadata(
+        &self,
+        token: Address,
+    ) -> impl Future<Output = Result<(Option<String>, Option<u8>), PortError>> + Send {
+        let _ = token;
+        async { Ok((None, None)) }
+    }
 }

@@ -65,6 +65,14 @@ impl RpcPort {
 }
 
 impl L1Port for RpcPort {
+    async fn token_metadata(
+        &self,
+        token: Address,
+    ) -> Result<(Option<String>, Option<u8>), PortError> {
+        use tern_l1::RollupAdmin as _;
+        self.l1.erc20_metadata(token).await.map_err(port_error)
+    }
+
     async fn chain_id(&self) -> Result<u64, PortError> {
         self.l1.chain_id().await.map_err(port_error)
     }

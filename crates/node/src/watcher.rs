@@ -89,7 +89,14 @@ impl<S: Storage, L: L1Port> Watcher<S, L> {
                 "L1 has no block {to} below its head {head}"
             ))));
         };
-        let range = watched_range(&events, (to, hash));
+        let mut range = watched_range(&events, (to, hash));
+        for token in &mut range.tokens {
+            let (symbol, decimals) = self.l1.token_metadata(token.address).await?;
+            token.symbol = symbol.as_deref().and_then(tern_storage::clean_symbol);
+            token.decimals = decimals;
+            tracing::info!(id = token.id.0, address = %token.address, symbol = ?token.symbol,
+                decimals = ?token.decimals, "token listed");
+        }
         let priority_ops = range.priority_ops.len();
         self.store.apply_watched_range(&range).await?;
         if priority_ops > 0 {

@@ -452,9 +452,13 @@ pub fn watched_range(events: &[L1Event]) -> WatchedRange {
                 l1_tx: event.tx_hash.map(|h| h.0).unwrap_or_default(),
                 processed_in: None,
             }),
-            L1EventKind::TokenAdded { token, address } => {
-                range.tokens.push(TokenInfo { id: *token, address: *address, l1_block })
-            }
+            L1EventKind::TokenAdded { token, address } => range.tokens.push(TokenInfo {
+                id: *token,
+                address: *address,
+                l1_block,
+                symbol: None,
+                decimals: None,
+            }),
             L1EventKind::FactAuthSet { owner, nonce, pubkey_hash } => {
                 range.auth_facts.push(AuthFactEvent::Set {
                     owner: *owner,

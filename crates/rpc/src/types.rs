@@ -145,15 +145,17 @@ pub struct TokenInfo {
     /// ERC-20 contract (zero for ETH).
     #[serde(with = "address")]
     pub address: Address,
-    /// `ETH`, or `ERC20-<id>` (Tern does not read token metadata from L1).
+    /// `ETH`; the ERC-20's `symbol()` as the node read it when the token was listed (1 to 16
+    /// ASCII letters, digits, `.`, `-`, `_`, and no token listed before has it); else
+    /// `ERC20-<id>`.
     pub symbol: String,
-    /// 18 for ETH; `null` when unknown.
+    /// 18 for ETH; the ERC-20's `decimals()`; `null` when unknown.
     pub decimals: Option<u8>,
     /// Always `false`: NFTs are not tokens in Tern.
     pub is_nft: bool,
 }
 
-/// The symbol the API uses for a token.
+/// The symbol the API gives a token that has no usable ERC-20 symbol of its own.
 pub fn token_symbol(id: u16) -> String {
     if id == 0 {
         "ETH".to_owned()

@@ -329,14 +329,20 @@ async fn tokens_config_and_status() {
     let n = node(None).await;
     let usdc = Address::new([0x11; 20]);
     let range = WatchedRange {
-        tokens: vec![TokenInfo { id: TokenId(1), address: usdc, l1_block: 2 }],
+        tokens: vec![TokenInfo {
+            id: TokenId(1),
+            address: usdc,
+            l1_block: 2,
+            symbol: Some("USDC".into()),
+            decimals: Some(6),
+        }],
         cursor: (2, [2; 32]),
         ..Default::default()
     };
     n.core.store().apply_watched_range(&range).await.expect("list");
     let app = app(&n);
     let eth = json!({"id": 0, "address": hex(&[0; 20]), "symbol": "ETH", "decimals": 18, "enabledForFees": true});
-    let erc = json!({"id": 1, "address": hex(usdc.as_slice()), "symbol": "ERC20-1", "decimals": null, "enabledForFees": false});
+    let erc = json!({"id": 1, "address": hex(usdc.as_slice()), "symbol": "USDC", "decimals": 6, "enabledForFees": false});
     let page = get(&app, "/api/v0.2/tokens?from=0&limit=1&direction=newer").await;
     assert_eq!(
         page,
@@ -349,9 +355,37 @@ async fn tokens_config_and_status() {
         assert_eq!(get(&app, &format!("/api/v0.2/tokens/{like}")).await, eth);
     }
     assert_eq!(get(&app, &format!("/api/v0.2/tokens/{}", hex(usdc.as_slice()))).await, erc);
-    assert_eq!(get(&app, "/api/v0.2/tokens/ERC20-1").await, erc);
+    assert_eq!(get(&app, "/api/v0.2/tokens/usdc").await, erc);
     assert_eq!(get_err(&app, "/api/v0.2/tokens/DAI").await, 500);
     assert_eq!(get_err(&app, "/api/v0.2/tokens/7").await, 500);
+    // A later token whose contract answers a symbol already taken, or none, is named by id.
+    let twin = Address::new([0x22; 20]);
+    let range = WatchedRange {
+        tokens: vec![
+            TokenInfo {
+                id: TokenId(2),
+                address: twin,
+                l1_block: 3,
+                symbol: Some("usdc".into()),
+                decimals: Some(6),
+            },
+            TokenInfo {
+                id: TokenId(3),
+                address: Address::new([0x33; 20]),
+                l1_block: 3,
+                symbol: None,
+                decimals: None,
+            },
+        ],
+        cursor: (3, [3; 32]),
+        ..Default::default()
+    };
+    n.core.store().apply_watched_range(&range).await.expect("list");
+    let list = get(&app, "/api/v0.2/tokens?from=1&direction=newer").await["list"].clone();
+    let names: Vec<_> =
+        list.as_array().expect("list").iter().map(|t| t["symbol"].clone()).collect();
+    assert_eq!(names, [json!("USDC"), json!("ERC20-2"), json!("ERC20-3")]);
+    assert_eq!(get(&app, "/api/v0.2/tokens/USDC").await, erc, "the first listed keeps the name");
 
     let config = get(&app, "/api/v0.2/config").await;
     let contract = hex(CHAIN.contract.as_slice());

@@ -53,7 +53,13 @@ async fn seeded(
     listed.dedup();
     let tokens = listed
         .iter()
-        .map(|&id| TokenInfo { id, address: Address::repeat_byte(0xaa), l1_block: 1 })
+        .map(|&id| TokenInfo {
+            id,
+            address: Address::repeat_byte(0xaa),
+            l1_block: 1,
+            symbol: None,
+            decimals: None,
+        })
         .collect();
     let range = WatchedRange {
         priority_ops: deposits.clone(),

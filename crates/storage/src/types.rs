@@ -517,6 +517,21 @@ pub struct TokenInfo {
     /// The L1 block whose event listed it ([`WatcherStore::rewind_l1`] forgets tokens listed
     /// above the block it rewinds to).
     pub l1_block: u64,
+    /// The ERC-20's `symbol()`, if it answered a well-formed one ([`clean_symbol`]).
+    pub symbol: Option<String>,
+    /// The ERC-20's `decimals()`, if it answered.
+    pub decimals: Option<u8>,
+}
+
+/// `raw` if it can serve as a token's symbol in the API: 1 to 16 ASCII letters, digits, `.`,
+/// `-` or `_`, and not a name Tern gives itself (`ETH`, `ERC20-<n>`). A token contract is
+/// anyone's code: a symbol with spaces, control characters or another token's name must not
+/// reach wallets.
+pub fn clean_symbol(raw: &str) -> Option<String> {
+    let ok_chars = raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    let reserved =
+        raw.eq_ignore_ascii_case("ETH") || raw.to_ascii_uppercase().starts_with("ERC20-");
+    (ok_chars && (1..=16).contains(&raw.len()) && !reserved).then(|| raw.to_owned())
 }
 
 /// An on-chain ChangePubKey authorisation event (`FactAuthSet` or `FactAuthResetRequested`).
@@ -619,4 +634,21 @@ impl<T> Storage for T where
         + Clone
         + 'static
 {
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_symbol;
+
+    #[test]
+    fn only_plain_unreserved_symbols_name_tokens() {
+        assert_eq!(clean_symbol("DAI").as_deref(), Some("DAI"));
+        assert_eq!(clean_symbol("USDC.e").as_deref(), Some("USDC.e"));
+        assert_eq!(clean_symbol("wstETH_2-x").as_deref(), Some("wstETH_2-x"));
+        for bad in
+            ["", "ETH", "eth", "ERC20-1", "erc20-7", "US DC", "DAI\n", "Ð", "A".repeat(17).as_str()]
+        {
+            assert_eq!(clean_symbol(bad), None, "{bad:?}");
+        }
+    }
 }

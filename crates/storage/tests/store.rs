@@ -544,8 +544,20 @@ fn fact(who: u8, nonce: u32, hash: u8, l1_block: u64) -> AuthFactEvent {
 
 async fn watcher(store: SqlStore) {
     assert_eq!(store.l1_cursor().await.expect("cursor"), None);
-    let usdc = TokenInfo { id: TokenId(1), address: Address::repeat_byte(1), l1_block: 11 };
-    let dai = TokenInfo { id: TokenId(2), address: Address::repeat_byte(2), l1_block: 14 };
+    let usdc = TokenInfo {
+        id: TokenId(1),
+        address: Address::repeat_byte(1),
+        l1_block: 11,
+        symbol: Some("USDC".into()),
+        decimals: Some(6),
+    };
+    let dai = TokenInfo {
+        id: TokenId(2),
+        address: Address::repeat_byte(2),
+        l1_block: 14,
+        symbol: None,
+        decimals: None,
+    };
     let r1 = WatchedRange {
         priority_ops: vec![deposit(0, 11), deposit(1, 12)],
         tokens: vec![usdc.clone()],

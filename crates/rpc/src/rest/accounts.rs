@@ -57,10 +57,11 @@ async fn committed_account<S: Storage>(
     st: &Rest<S>,
     id: AccountId,
 ) -> Result<Option<Account>, RestError> {
+    let symbols = reads::symbols(st.core.store()).await?;
     let (address, state) = {
         let state = st.core.committed_state();
         let Some(account) = state.account(id) else { return Ok(None) };
-        (account.address, reads::account_state(id, account, state.nfts()))
+        (account.address, reads::account_state(id, account, state.nfts(), &symbols))
     };
     // Every sealed block is at most i64::MAX (storage's integers).
     let updated = st.core.store().account_updated_in(id, i64::MAX as u64).await?;
@@ -76,7 +77,8 @@ async fn finalized_account<S: Storage>(
     let Some((executed, account)) = reads::finalized_account(store, id).await? else {
         return Ok(None);
     };
-    let state = reads::account_state(id, &account, std::iter::empty());
+    let symbols = reads::symbols(store).await?;
+    let state = reads::account_state(id, &account, std::iter::empty(), &symbols);
     let updated = store.account_updated_in(id, executed).await?;
     Ok(Some(to_account(id, account.address, state, updated.unwrap_or(0))))
 }

@@ -250,9 +250,9 @@ pub struct Token {
     /// ERC-20 contract (zero for ETH).
     #[serde(with = "address")]
     pub address: Address,
-    /// `ETH` or `ERC20-<id>`.
+    /// `ETH`, the token's ERC-20 symbol, or `ERC20-<id>` (see `tokens` in docs/api.md).
     pub symbol: String,
-    /// 18 for ETH, `null` when unknown.
+    /// 18 for ETH, the ERC-20's `decimals()`, `null` when unknown.
     pub decimals: Option<u8>,
     /// Whether the fee model has a price for it.
     pub enabled_for_fees: bool,

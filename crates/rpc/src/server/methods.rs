@@ -44,7 +44,7 @@ impl<S: Storage> Api<S> {
 impl<S: Storage> TernApiServer for Api<S> {
     async fn account_info(&self, address: Addr) -> RpcResult<AccountInfo> {
         let store = self.core.store();
-        let (id, committed) = reads::committed_of(&self.core, &address.0);
+        let (id, committed) = reads::committed_of(&self.core, &address.0).await?;
         Ok(AccountInfo {
             address: address.0,
             id: id.map(|i| i.0),

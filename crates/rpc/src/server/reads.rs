@@ -31,12 +31,28 @@ pub(crate) fn nft_info(id: NftId, nft: &Nft) -> NftInfo {
     }
 }
 
-fn balances(account: &Account) -> BTreeMap<String, DecimalString> {
+/// Each listed token's name in the API ([`tokens`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Symbols(BTreeMap<u16, String>);
+
+impl Symbols {
+    /// Token `id`'s symbol (`ERC20-<id>` if it is not listed).
+    pub(crate) fn name(&self, id: TokenId) -> String {
+        self.0.get(&id.0).cloned().unwrap_or_else(|| token_symbol(id.0))
+    }
+}
+
+/// The symbols of the listed tokens.
+pub(crate) async fn symbols<S: Storage>(store: &S) -> ApiResult<Symbols> {
+    Ok(Symbols(tokens(store).await?.into_iter().map(|t| (t.id, t.symbol)).collect()))
+}
+
+fn balances(account: &Account, symbols: &Symbols) -> BTreeMap<String, DecimalString> {
     account
         .balances
         .iter()
         .filter(|(_, v)| **v > 0)
-        .map(|(t, v)| (token_symbol(t.0), DecimalString(*v)))
+        .map(|(t, v)| (symbols.name(*t), DecimalString(*v)))
         .collect()
 }
 
@@ -45,9 +61,10 @@ pub(crate) fn account_state<'a>(
     id: AccountId,
     account: &Account,
     nfts: impl Iterator<Item = (&'a NftId, &'a Nft)>,
+    symbols: &Symbols,
 ) -> AccountState {
     let mut state = AccountState {
-        balances: balances(account),
+        balances: balances(account, symbols),
         nonce: account.nonce,
         pub_key_hash: account.pubkey_hash,
         ..AccountState::default()
@@ -65,12 +82,16 @@ pub(crate) fn account_state<'a>(
 
 /// The committed state of `address`'s account: its id, and its state after the last sealed
 /// block (empty if it has no account).
-pub(crate) fn committed(state: &State, address: &Address) -> (Option<AccountId>, AccountState) {
+pub(crate) fn committed(
+    state: &State,
+    address: &Address,
+    symbols: &Symbols,
+) -> (Option<AccountId>, AccountState) {
     let Some(id) = state.account_id_by_address(address) else {
         return (None, AccountState::default());
     };
     match state.account(id) {
-        Some(account) => (Some(id), account_state(id, account, state.nfts())),
+        Some(account) => (Some(id), account_state(id, account, state.nfts(), symbols)),
         None => (Some(id), AccountState::default()),
     }
 }
@@ -97,7 +118,10 @@ pub(crate) async fn verified<S: Storage>(
 ) -> ApiResult<AccountState> {
     let Some(id) = id else { return Ok(AccountState::default()) };
     let account = finalized_account(store, id).await?;
-    Ok(account.map(|(_, a)| account_state(id, &a, std::iter::empty())).unwrap_or_default())
+    let symbols = symbols(store).await?;
+    Ok(account
+        .map(|(_, a)| account_state(id, &a, std::iter::empty(), &symbols))
+        .unwrap_or_default())
 }
 
 /// Deposits to `address` still in the priority queue, summed by token.
@@ -106,6 +130,7 @@ pub(crate) async fn depositing<S: Storage>(
     address: &Address,
 ) -> ApiResult<DepositingBalances> {
     let mut out = DepositingBalances::default();
+    let symbols = symbols(store).await?;
     for p in store.pending_priority_ops().await.map_err(storage)? {
         let PriorityOp::Deposit { token, amount, to } = p.op else { continue };
         if to != *address {
@@ -113,7 +138,7 @@ pub(crate) async fn depositing<S: Storage>(
         }
         let entry = out
             .balances
-            .entry(token_symbol(token.0))
+            .entry(symbols.name(token))
             .or_insert(DepositingFunds { amount: 0, expected_accept_block: 0 });
         entry.amount = entry.amount.saturating_add(amount);
         entry.expected_accept_block = entry.expected_accept_block.max(p.l1_block);
@@ -166,22 +191,32 @@ pub(crate) async fn ethop_info<S: Storage>(store: &S, serial_id: u64) -> ApiResu
     }
 }
 
-/// Listed tokens (ETH always).
+/// Listed tokens (ETH always). A token is named by its ERC-20 symbol (as the watcher checked
+/// it) unless a token listed before it has that name; else, or without one, `ERC20-<id>`.
 pub(crate) async fn tokens<S: Storage>(store: &S) -> ApiResult<Vec<TokenInfo>> {
-    let mut listed: BTreeMap<u16, Address> = BTreeMap::from([(0, Address::ZERO)]);
+    let eth = TokenInfo {
+        id: 0,
+        address: Address::ZERO,
+        symbol: token_symbol(0),
+        decimals: Some(18),
+        is_nft: false,
+    };
+    let mut out = vec![eth];
+    let mut taken: std::collections::BTreeSet<String> = ["ETH".to_owned()].into();
     for t in store.tokens().await.map_err(storage)? {
-        listed.insert(t.id.0, t.address);
-    }
-    Ok(listed
-        .into_iter()
-        .map(|(id, address)| TokenInfo {
-            id,
-            address,
-            symbol: token_symbol(id),
-            decimals: (id == 0).then_some(18),
+        let symbol = match t.symbol.as_deref().and_then(tern_storage::clean_symbol) {
+            Some(s) if taken.insert(s.to_ascii_uppercase()) => s,
+            _ => token_symbol(t.id.0),
+        };
+        out.push(TokenInfo {
+            id: t.id.0,
+            address: t.address,
+            symbol,
+            decimals: t.decimals,
             is_nft: false,
-        })
-        .collect())
+        });
+    }
+    Ok(out)
 }
 
 /// A token named by id (a number), symbol, or ERC-20 address.
@@ -301,11 +336,12 @@ pub(crate) fn ratio_decimal(wei: u128, units: u128) -> String {
 }
 
 /// The core's committed account of `address`, for subscriptions and `account_info`.
-pub(crate) fn committed_of<S: Storage>(
+pub(crate) async fn committed_of<S: Storage>(
     core: &NodeCore<S>,
     address: &Address,
-) -> (Option<AccountId>, AccountState) {
-    committed(&core.committed_state(), address)
+) -> ApiResult<(Option<AccountId>, AccountState)> {
+    let symbols = symbols(core.store()).await?;
+    Ok(committed(&core.committed_state(), address, &symbols))
 }
 
 #[cfg(test)]

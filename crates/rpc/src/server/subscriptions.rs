@@ -87,7 +87,8 @@ async fn account_state<S: Storage>(
     address: &Addr,
     action: ActionType,
 ) -> Result<AccountState, String> {
-    let (id, committed) = reads::committed_of(&api.core, &address.0);
+    let (id, committed) =
+        reads::committed_of(&api.core, &address.0).await.map_err(|e| e.to_string())?;
     match action {
         ActionType::Commit => Ok(committed),
         ActionType::Verify => {

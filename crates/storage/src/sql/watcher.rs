@@ -12,14 +12,17 @@ use tern_primitives::eddsa::PubKeyHash;
 use tern_primitives::Address;
 
 async fn insert_token(tx: &mut Transaction<'static, Any>, t: &TokenInfo) -> StorageResult<()> {
-    let row = sqlx::query("SELECT id, address, l1_block FROM tokens WHERE id = $1")
-        .bind(i64::from(t.id.0))
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db("apply_watched_range"))?;
+    let row =
+        sqlx::query("SELECT id, address, l1_block, symbol, decimals FROM tokens WHERE id = $1")
+            .bind(i64::from(t.id.0))
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db("apply_watched_range"))?;
     if let Some(row) = row {
         let stored = token_from_row(&row)?;
-        if &stored != t {
+        // The listing is the fact; metadata read from the token contract may differ between
+        // readers (a restore that did not read it, a contract that changed its answer).
+        if (stored.id, stored.address, stored.l1_block) != (t.id, t.address, t.l1_block) {
             return Err(StorageError::Conflict(format!(
                 "token {} is stored as {stored:?}, not {t:?}",
                 t.id.0
@@ -27,13 +30,17 @@ async fn insert_token(tx: &mut Transaction<'static, Any>, t: &TokenInfo) -> Stor
         }
         return Ok(());
     }
-    sqlx::query("INSERT INTO tokens (id, address, l1_block) VALUES ($1, $2, $3)")
-        .bind(i64::from(t.id.0))
-        .bind(t.address.to_vec())
-        .bind(int(t.l1_block, "L1 block")?)
-        .execute(&mut **tx)
-        .await
-        .map_err(db("apply_watched_range"))?;
+    sqlx::query(
+        "INSERT INTO tokens (id, address, l1_block, symbol, decimals) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(i64::from(t.id.0))
+    .bind(t.address.to_vec())
+    .bind(int(t.l1_block, "L1 block")?)
+    .bind(t.symbol.clone())
+    .bind(t.decimals.map(i64::from))
+    .execute(&mut **tx)
+    .await
+    .map_err(db("apply_watched_range"))?;
     Ok(())
 }
 
@@ -43,6 +50,12 @@ fn token_from_row(row: &sqlx::any::AnyRow) -> StorageResult<TokenInfo> {
         id: tern_types::TokenId(c.u16("id")?),
         address: c.address("address")?,
         l1_block: c.u64("l1_block")?,
+        symbol: c.opt_text("symbol")?,
+        decimals: c
+            .opt_u64("decimals")?
+            .map(u8::try_from)
+            .transpose()
+            .map_err(|_| super::codec::corrupt("tokens", "decimals above 255"))?,
     })
 }
 
@@ -204,10 +217,11 @@ impl WatcherStore for SqlStore {
     }
 
     async fn tokens(&self) -> StorageResult<Vec<TokenInfo>> {
-        let rows = sqlx::query("SELECT id, address, l1_block FROM tokens ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db("tokens"))?;
+        let rows =
+            sqlx::query("SELECT id, address, l1_block, symbol, decimals FROM tokens ORDER BY id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db("tokens"))?;
         rows.iter().map(token_from_row).collect()
     }
 

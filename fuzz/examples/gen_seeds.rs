@@ -276,5 +276,35 @@ fn main() {
     ] {
         write(&dir, name, &packed.to_le_bytes());
     }
+    let dir = root.join("rpc_request");
+    fs::create_dir_all(&dir).expect("create seed dir");
+    let request = |method: &str, params: serde_json::Value| {
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+    };
+    let mut batch = Vec::new();
+    for (i, tx) in every_tx().iter().enumerate() {
+        let name = tx.name().to_lowercase();
+        let json = tern_rpc::tx::TxParam::json(tx);
+        assert_eq!(json.to_signed().as_ref(), Ok(tx), "{name} converts from JSON");
+        let wire = tern_rpc::tx::TxParam::wire(tx);
+        for (form, param) in [("json", &json), ("wire", &wire)] {
+            let body = request("tx_submit", serde_json::json!([param, null, false]));
+            write(&dir, &format!("{i:02}-{name}-{form}"), body.to_string().as_bytes());
+        }
+        batch.push(serde_json::json!(json));
+    }
+    let body = request("submit_txs_batch", serde_json::json!([batch, []]));
+    write(&dir, "submit-txs-batch", body.to_string().as_bytes());
+    let address = "0x7e409e640cda05a17c09531a52bb82430f68d091";
+    let hash = format!("0x{}", "ab".repeat(32));
+    let fee_types = serde_json::json!(["Transfer", {"ChangePubKey": "ECDSA"}, "Withdraw"]);
+    let reads = serde_json::json!([
+        request("account_info", serde_json::json!([address])),
+        request("tx_info", serde_json::json!([hash])),
+        request("get_tx_fee", serde_json::json!([{"ChangePubKey": "EIP712"}, address, "ETH"])),
+        request("get_txs_batch_fee_in_wei", serde_json::json!([fee_types, [address, address], 0])),
+        request("ethop_info", serde_json::json!([7])),
+    ]);
+    write(&dir, "batch-of-reads", reads.to_string().as_bytes());
     println!("seeds written under {}", root.display());
 }

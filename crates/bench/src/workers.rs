@@ -204,7 +204,7 @@ async fn one_run(
     for _ in 0..workers {
         let keys = keys.clone();
         let prover = tokio::task::spawn_blocking(move || {
-            StagedProver::new(keys, Some(threads), no_progress())
+            StagedProver::new(keys, Some(threads), no_progress()).map_err(setup)
         });
         provers.push(Arc::new(prover.await.map_err(setup)?.map_err(setup)?));
     }

@@ -53,12 +53,18 @@ pub enum DevnetError {
     /// The SDK (the node's API, or a wallet's L1 call).
     #[error(transparent)]
     Sdk(#[from] tern_sdk::SdkError),
-    /// The node.
+    /// The node (boxed: its error is large, and every devnet result carries this type).
     #[error(transparent)]
-    Node(#[from] tern_node::error::NodeError),
+    Node(Box<tern_node::error::NodeError>),
     /// The API servers.
     #[error("API: {0}")]
     Api(String),
+}
+
+impl From<tern_node::error::NodeError> for DevnetError {
+    fn from(e: tern_node::error::NodeError) -> Self {
+        Self::Node(Box::new(e))
+    }
 }
 
 impl DevnetError {

@@ -124,10 +124,10 @@ impl<S: Storage> FromRequestParts<Rest<S>> for Ctx {
 pub(crate) fn body<T>(
     ctx: Ctx,
     body: Result<Json<T>, JsonRejection>,
-) -> Result<(Ctx, T), Response> {
+) -> Result<(Ctx, T), Box<Response>> {
     match body {
         Ok(Json(v)) => Ok((ctx, v)),
-        Err(e) => Err(ctx.envelope(e.status(), Err(RestError::Query(e.body_text())))),
+        Err(e) => Err(Box::new(ctx.envelope(e.status(), Err(RestError::Query(e.body_text()))))),
     }
 }
 

@@ -136,7 +136,7 @@ pub(crate) async fn fee<S: Storage>(
             let r = fee_of(&st, req).await;
             ctx.reply(r)
         }
-        Err(rejected) => rejected,
+        Err(rejected) => *rejected,
     }
 }
 
@@ -169,6 +169,6 @@ pub(crate) async fn batch_fee<S: Storage>(
             let r = batch_fee_of(&st, req).await;
             ctx.reply(r)
         }
-        Err(rejected) => rejected,
+        Err(rejected) => *rejected,
     }
 }

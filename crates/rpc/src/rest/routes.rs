@@ -120,14 +120,14 @@ impl<S: Storage> FromRequestParts<Rest<S>> for Ctx {
 }
 
 /// A JSON body, or the envelope saying why it is not one (with the rejection's HTTP status:
-/// 400, 413, 415 or 422).
+/// 400, 413, 415 or 422; boxed, a `Response` being large).
 pub(crate) fn body<T>(
     ctx: Ctx,
     body: Result<Json<T>, JsonRejection>,
-) -> Result<(Ctx, T), Response> {
+) -> Result<(Ctx, T), Box<Response>> {
     match body {
         Ok(Json(v)) => Ok((ctx, v)),
-        Err(e) => Err(ctx.envelope(e.status(), Err(RestError::Query(e.body_text())))),
+        Err(e) => Err(Box::new(ctx.envelope(e.status(), Err(RestError::Query(e.body_text()))))),
     }
 }
 

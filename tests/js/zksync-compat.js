@@ -185,6 +185,9 @@ async function main() {
   checkState(await at('ws getState', () => ws.getState(a0.address)), a0, 'ws');
   const wsCommit = ws.notifyTransaction(txHash, 'COMMIT').then((r) => ({ r, at: Date.now() }));
   const wsVerify = ws.notifyTransaction(txHash, 'VERIFY').then((r) => ({ r, at: Date.now() }));
+  // Awaited below, in order; a rejection meanwhile is reported there, not as unhandled.
+  wsCommit.catch(() => {});
+  wsVerify.catch(() => {});
 
   // --- REST (/api/v0.2) -------------------------------------------------------------------
   const rest = await at('RestProvider.newProvider', () =>

@@ -239,6 +239,31 @@ async fn subscriptions_notify_on_commit_and_verify() {
     assert_eq!(op.block.map(|b| (b.block_number, b.verified)), Some((1, true)));
 }
 
+/// zkSync Lite's JavaScript SDK unsubscribes as soon as a `tx_subscribe` notifies, and takes
+/// anything but `true` as an error: the notified subscription is still there to end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notified_subscription_unsubscribes_with_true() {
+    use jsonrpsee::core::client::{ClientT, SubscriptionKind};
+    use jsonrpsee::core::params::ArrayParams;
+    let mut f = start(None).await;
+    let ws =
+        WsClientBuilder::default().build(format!("ws://{}", f.running.ws_addr)).await.expect("ws");
+    let tx = f.user.transfer(Address::new([9; 20]), ETH, 100, 0).expect("sign");
+    let hash = ws.tx_submit(TxParam::json(&tx), None, None).await.expect("submitted");
+    let mut commit = ws.tx_subscribe(hash, ActionType::Commit).await.expect("subscribe");
+    let SubscriptionKind::Subscription(id) = commit.kind().clone() else {
+        panic!("a subscription id");
+    };
+    assert_eq!(f.core.seal().await.expect("seal"), Some(3));
+    assert_eq!(next(&mut commit).await.success, Some(true));
+    let mut params = ArrayParams::new();
+    params.insert(id).expect("params");
+    let ended: bool = ws.request("tx_unsubscribe", params.clone()).await.expect("unsubscribe");
+    assert!(ended, "the notified subscription was still registered");
+    let again: bool = ws.request("tx_unsubscribe", params).await.expect("unsubscribe");
+    assert!(!again, "an ended subscription is gone");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_requests_get_errors_and_change_nothing() {
     let f = start(None).await;

@@ -120,7 +120,7 @@ impl<S: Storage> FromRequestParts<Rest<S>> for Ctx {
 }
 
 /// A JSON body, or the envelope saying why it is not one (with the rejection's HTTP status:
-/// 400, 413, 415 or 422).
+/// 400, 413, 415 or 422; boxed, a `Response` being large).
 pub(crate) fn body<T>(
     ctx: Ctx,
     body: Result<Json<T>, JsonRejection>,

@@ -1,7 +1,12 @@
 //! Subscriptions: each accepts its sink, then re-reads its item at every block event until the
-//! item reaches the asked stage (transactions and priority operations: one notification, then
-//! the subscription ends) or the client leaves. An account subscription notifies each time the
-//! account's committed (or verified) state changes.
+//! item reaches the asked stage (transactions and priority operations: one notification) or the
+//! client leaves. An account subscription notifies each time the account's committed (or
+//! verified) state changes.
+//!
+//! After its one notification a transaction or priority-operation subscription stays registered,
+//! silent, until the client unsubscribes or leaves: zkSync Lite's JavaScript SDK unsubscribes as
+//! soon as it is notified and takes `false` from `tx_unsubscribe` (which jsonrpsee answers for a
+//! subscription that has already ended) as an error. zkSync Lite answered `true`.
 
 use super::methods::Api;
 use super::reads;
@@ -22,6 +27,14 @@ async fn next<T>(sink: &SubscriptionSink, rx: &mut watch::Receiver<T>) -> bool {
 
 async fn send(sink: &SubscriptionSink, item: &impl Serialize) -> SubscriptionResult {
     sink.send(to_json_raw_value(item)?).await?;
+    Ok(())
+}
+
+/// Sends a one-shot subscription's notification, then holds the subscription until the client
+/// unsubscribes or leaves (so its `*_unsubscribe` answers `true`).
+async fn send_last(sink: &SubscriptionSink, item: &impl Serialize) -> SubscriptionResult {
+    send(sink, item).await?;
+    sink.closed().await;
     Ok(())
 }
 
@@ -53,7 +66,7 @@ pub(crate) async fn tx<S: Storage>(
     loop {
         let info = reads::tx_info(api.core.store(), &hash.0).await.map_err(|e| e.to_string())?;
         if tx_reached(&info, action) {
-            return send(&sink, &info).await;
+            return send_last(&sink, &info).await;
         }
         if !next(&sink, &mut events).await {
             return Ok(());
@@ -74,7 +87,7 @@ pub(crate) async fn ethop<S: Storage>(
         let info =
             reads::ethop_info(api.core.store(), serial_id).await.map_err(|e| e.to_string())?;
         if ethop_reached(&info, action) {
-            return send(&sink, &info).await;
+            return send_last(&sink, &info).await;
         }
         if !next(&sink, &mut events).await {
             return Ok(());

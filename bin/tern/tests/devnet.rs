@@ -218,6 +218,21 @@ fn the_devnet_starts_runs_the_walkthrough_and_resumes() {
     let claimed = wallet(&devnet, &key(1), &["claim", "--token", "ETH"]);
     assert!(claimed.to_string().contains("500000000000000000"), "claimed 0.5 ETH: {claimed}");
 
+    // A newcomer (anvil's third default account, 10,000 ETH on L1) deposits and sets its L2
+    // key with an on-chain authorisation: `setAuthPubkeyHash` on L1, then a ChangePubKey with
+    // no signature in the block.
+    let carol = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+    let dep = wallet(&devnet, carol, &["deposit", "--token", "ETH", "--amount", "1", "--wait"]);
+    assert!(dep["block"].as_u64().is_some(), "the deposit is in a block: {dep}");
+    let cpk = wallet(&devnet, carol, &["change-pubkey", "--auth", "onchain", "--wait"]);
+    assert!(cpk["block"].as_u64().is_some(), "the ChangePubKey is in a block: {cpk}");
+    let carol_state = wallet(&devnet, carol, &["balance"]);
+    assert_ne!(
+        carol_state["committed"]["pubKeyHash"],
+        "sync:0000000000000000000000000000000000000000"
+    );
+    assert!(balance(&carol_state["committed"], "ETH") < ETHER, "the fee was paid in ETH");
+
     // `tern status` sees the chain, the worker and the operator's L1 balance.
     let status = Command::new(env!("CARGO_BIN_EXE_tern"))
         .args(["status", "--devnet", data.to_str().expect("utf-8"), "--json"])

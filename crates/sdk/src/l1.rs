@@ -84,6 +84,16 @@ impl L1Wallet {
         Ok(L1Receipt::from(&self.l1.request_full_exit(account_id, token).await?))
     }
 
+    /// `setAuthPubkeyHash(pubkey_hash, nonce)`: authorises, for the signer's ChangePubKey at
+    /// `nonce`, the L2 key `pubkey_hash` without a signature in the block.
+    pub async fn authorize_pubkey_hash(
+        &self,
+        pubkey_hash: tern_primitives::eddsa::PubKeyHash,
+        nonce: tern_types::Nonce,
+    ) -> Result<L1Receipt, SdkError> {
+        Ok(L1Receipt::from(&self.l1.set_auth_pubkey_hash(pubkey_hash.0, nonce).await?))
+    }
+
     /// What `owner` can claim of `token` on L1 (executed withdrawals and exits).
     pub async fn pending_balance(&self, owner: Address, token: TokenId) -> Result<u128, SdkError> {
         Ok(self.l1.pending_balance(owner, token).await?)

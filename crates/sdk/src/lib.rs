@@ -49,5 +49,6 @@ pub use error::SdkError;
 pub use l1::{L1Receipt, L1Wallet};
 pub use network::{DevnetInfo, DevnetToken};
 pub use provider::Provider;
+pub use tern_state::wallet::AuthKind;
 pub use tokens::{Token, TokenList};
 pub use wallet::{FeeChoice, Submitted, Wallet};

@@ -349,11 +349,40 @@ impl Wallet {
         fee_token: &Token,
         fee: FeeChoice,
     ) -> Result<SignedTx, SdkError> {
+        self.sign_change_pubkey_with(AuthKind::Ecdsa, fee_token, fee).await
+    }
+
+    /// [`Wallet::sign_change_pubkey`] with the authorisation of choice: an EIP-191 or EIP-712
+    /// signature carried in the block's calldata, or (`Onchain`, the cheapest) a fact the
+    /// wallet records on L1 first with [`Wallet::authorize_onchain`].
+    pub async fn sign_change_pubkey_with(
+        &mut self,
+        auth: AuthKind,
+        fee_token: &Token,
+        fee: FeeChoice,
+    ) -> Result<SignedTx, SdkError> {
         let info = if self.synced { self.account_info().await? } else { self.sync().await? };
-        let kind = FeeType::ChangePubKey(ChangePubKeyFeeType::Ecdsa);
+        let kind = FeeType::ChangePubKey(match auth {
+            AuthKind::Ecdsa => ChangePubKeyFeeType::Ecdsa,
+            AuthKind::Eip712 => ChangePubKeyFeeType::Eip712,
+            AuthKind::Onchain => ChangePubKeyFeeType::Onchain,
+        });
         let fee = self.fee(fee, kind, self.address(), fee_token.id).await?;
         self.check_balance(&info.committed, fee_token, fee)?;
-        Ok(self.signer.change_pubkey(AuthKind::Ecdsa, fee_token.id, fee)?)
+        Ok(self.signer.change_pubkey(auth, fee_token.id, fee)?)
+    }
+
+    /// Records on L1 that the wallet's Ethereum key authorises its L2 key for its next
+    /// ChangePubKey (`setAuthPubkeyHash` at the account's current nonce), so that
+    /// [`Wallet::sign_change_pubkey_with`]`(AuthKind::Onchain, …)` carries no signature. The
+    /// node accepts that ChangePubKey once its watcher has seen the fact.
+    pub async fn authorize_onchain(&mut self) -> Result<L1Receipt, SdkError> {
+        if !self.synced {
+            self.sync().await?;
+        }
+        let nonce = self.signer.nonce;
+        let hash = self.pubkey_hash();
+        self.l1().await?.authorize_pubkey_hash(hash, nonce).await
     }
 
     /// Signs and submits [`Wallet::sign_change_pubkey`]: needed once, before any other L2
@@ -365,6 +394,33 @@ impl Wallet {
     ) -> Result<Submitted, SdkError> {
         let tx = self.sign_change_pubkey(fee_token, fee).await?;
         self.submit(tx).await
+    }
+
+    /// Sets the wallet's L2 key with an on-chain authorisation: records it on L1
+    /// ([`Wallet::authorize_onchain`]), then submits the ChangePubKey, again while the node
+    /// has not yet seen the fact (its watcher follows L1 some confirmations behind), for up to
+    /// `wait`.
+    pub async fn change_pubkey_onchain(
+        &mut self,
+        fee_token: &Token,
+        fee: FeeChoice,
+        wait: std::time::Duration,
+    ) -> Result<(L1Receipt, Submitted), SdkError> {
+        let receipt = self.authorize_onchain().await?;
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            let tx = self.sign_change_pubkey_with(AuthKind::Onchain, fee_token, fee).await?;
+            match self.submit(tx).await {
+                Ok(submitted) => return Ok((receipt, submitted)),
+                Err(SdkError::Refused { message, .. })
+                    if message.contains("no on-chain authorisation")
+                        && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Signs a transfer of `amount` base units of `token` to `to` (a new address gets an

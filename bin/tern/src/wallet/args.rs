@@ -58,6 +58,17 @@ pub(crate) struct FeeTokenArgs {
     pub(crate) fee: FeeArgs,
 }
 
+/// `change-pubkey --auth`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(crate) enum Auth {
+    /// EIP-191 `personal_sign`.
+    Ecdsa,
+    /// EIP-712 typed data.
+    Eip712,
+    /// A fact recorded on L1 beforehand.
+    Onchain,
+}
+
 #[derive(Subcommand)]
 pub(crate) enum WalletCommand {
     /// The wallet's address and L2 key hash.
@@ -83,7 +94,15 @@ pub(crate) enum WalletCommand {
         wait: bool,
     },
     /// Set the account's L2 key (once, before any other L2 transaction).
-    ChangePubkey(FeeTokenArgs),
+    ChangePubkey {
+        /// How L1 authorises it: an EIP-191 (`ecdsa`) or EIP-712 (`eip712`) signature in the
+        /// block's calldata, or (`onchain`, the cheapest fee) `setAuthPubkeyHash` sent to L1
+        /// first by this wallet (needs --l1-rpc or --devnet, and ETH on L1 for gas).
+        #[arg(long, value_enum, default_value = "ecdsa")]
+        auth: Auth,
+        #[command(flatten)]
+        fee: FeeTokenArgs,
+    },
     /// Transfer on L2 (the fee is paid in the same token).
     Transfer {
         /// Recipient address.

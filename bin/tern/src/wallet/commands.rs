@@ -1,14 +1,14 @@
 //! One function per `tern wallet` command; each calls the SDK and prints through
 //! [`super::output`].
 
-use super::args::{FeeArgs, FeeTokenArgs, NftCommand, WalletArgs, WalletCommand};
+use super::args::{Auth, FeeArgs, FeeTokenArgs, NftCommand, WalletArgs, WalletCommand};
 use super::output::{self, emit};
 use alloy_primitives::Address;
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 use tern_rpc::types::{OrderJson, TxHash, TxJson};
 use tern_sdk::history::{now_secs, History, HistoryEntry};
-use tern_sdk::{FeeChoice, L1Receipt, Submitted, Token, Wallet};
+use tern_sdk::{AuthKind, FeeChoice, L1Receipt, Submitted, Token, Wallet};
 use tern_types::NftId;
 
 struct Cx {
@@ -39,7 +39,7 @@ pub(super) async fn dispatch(args: WalletArgs) -> Result<()> {
         WalletCommand::Deposit { token, amount, to, wait } => {
             deposit(&mut cx, &token, &amount, to.as_deref(), wait).await
         }
-        WalletCommand::ChangePubkey(fee) => change_pubkey(&mut cx, &fee).await,
+        WalletCommand::ChangePubkey { auth, fee } => change_pubkey(&mut cx, auth, &fee).await,
         WalletCommand::Transfer { to, token, amount, fee, sign_only } => {
             transfer(&mut cx, &to, &token, &amount, &fee, sign_only).await
         }
@@ -157,9 +157,26 @@ async fn l1_finish(cx: &Cx, kind: &str, r: &L1Receipt, what: &str, wait: bool) -
     Ok(())
 }
 
-async fn change_pubkey(cx: &mut Cx, f: &FeeTokenArgs) -> Result<()> {
+async fn change_pubkey(cx: &mut Cx, auth: Auth, f: &FeeTokenArgs) -> Result<()> {
     let token = cx.wallet.token(&f.fee_token)?;
-    let s = cx.wallet.change_pubkey(&token, fee(&f.fee, &token)?).await?;
+    let fee = fee(&f.fee, &token)?;
+    let kind = match auth {
+        Auth::Ecdsa => AuthKind::Ecdsa,
+        Auth::Eip712 => AuthKind::Eip712,
+        Auth::Onchain => {
+            let wait = std::time::Duration::from_secs(120);
+            let (l1, s) = cx.wallet.change_pubkey_onchain(&token, fee, wait).await?;
+            let what = format!(
+                "L2 key {}, authorised on L1 in block {}{}",
+                cx.wallet.pubkey_hash(),
+                l1.block_number,
+                l1.tx_hash.map_or_else(String::new, |h| format!(" (transaction {h})"))
+            );
+            return finish(cx, &s, &what, f.fee.wait).await;
+        }
+    };
+    let tx = cx.wallet.sign_change_pubkey_with(kind, &token, fee).await?;
+    let s = cx.wallet.submit(tx).await?;
     let what = format!("L2 key {}", cx.wallet.pubkey_hash());
     finish(cx, &s, &what, f.fee.wait).await
 }

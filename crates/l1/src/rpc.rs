@@ -248,5 +248,11 @@ pub(crate) fn rpc_error(call: &'static str, e: TransportError) -> L1Error {
     if let Some(data) = e.as_error_resp().and_then(|p| p.as_revert_data()) {
         return L1Error::Revert { call, reason: revert_reason(&data), data };
     }
+    // Some nodes answer an empty revert (a call to a function the contract lacks) with no
+    // data at all: still the call's failure, not the endpoint's.
+    if e.as_error_resp().is_some_and(|p| p.message.to_ascii_lowercase().contains("revert")) {
+        let data = alloy_primitives::Bytes::new();
+        return L1Error::Revert { call, reason: revert_reason(&data), data };
+    }
     L1Error::Rpc(format!("{call}: {e}"))
 }

@@ -236,6 +236,11 @@ async fn flow<H: Harness>(h: &H) -> Result<()> {
     let minter = gov.call_view(deployment.nft_factory, &NftFactory::rollupCall {}).await?;
     assert_eq!(minter, rollup, "the factory mints for this rollup only");
     let (token, _) = gov.deploy_code("TestERC20", TestERC20::BYTECODE.clone()).await?;
+    // ERC-20 metadata is optional: a token without symbol() and decimals() (their calls
+    // revert) has none, and neither has an address without code (empty answers); neither is
+    // an L1 failure.
+    assert_eq!(gov.erc20_metadata(token).await?, (None, None));
+    assert_eq!(gov.erc20_metadata(Address::repeat_byte(0x42)).await?, (None, None));
     let (t1, listed) = gov.add_token(token).await?;
     assert_eq!(t1, TokenId(1));
     assert!(listed

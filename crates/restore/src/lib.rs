@@ -62,6 +62,15 @@ pub trait L1Source: Send + Sync {
         &self,
         hash: [u8; 32],
     ) -> impl Future<Output = Result<Option<Vec<u8>>, SourceError>> + Send;
+    /// ERC-20 `token`'s `symbol()` and `decimals()` as it answers them, each `None` if it does
+    /// not (as the node's watcher reads them, so a restored node names tokens the same way).
+    fn token_metadata(
+        &self,
+        token: tern_primitives::Address,
+    ) -> impl Future<Output = Result<(Option<String>, Option<u8>), SourceError>> + Send {
+        let _ = token;
+        async { Ok((None, None)) }
+    }
 }
 
 /// Why a restore stopped.
@@ -228,6 +237,11 @@ impl<S: Storage, L: L1Source> Restorer<S, L> {
         // The priority requests first (a block marks its own processed), under the cursor as it
         // stands: nothing this range holds is final before its blocks are written.
         let mut range = watched_range(&events);
+        for token in &mut range.tokens {
+            let (symbol, decimals) = self.l1.token_metadata(token.address).await?;
+            token.symbol = symbol.as_deref().and_then(tern_storage::clean_symbol);
+            token.decimals = decimals;
+        }
         range.cursor = self.cursor_at(self.safe_cursor(from - 1)).await?;
         self.store.apply_watched_range(&range).await?;
         let before = self.last_block;

@@ -50,4 +50,12 @@ impl L1Source for RpcSource {
     async fn tx_input(&self, hash: [u8; 32]) -> Result<Option<Vec<u8>>, SourceError> {
         Ok(self.0.tx_input(B256::from(hash)).await.map_err(err)?.map(|b| b.to_vec()))
     }
+
+    async fn token_metadata(
+        &self,
+        token: Address,
+    ) -> Result<(Option<String>, Option<u8>), SourceError> {
+        use tern_l1::RollupAdmin as _;
+        self.0.erc20_metadata(token).await.map_err(err)
+    }
 }

@@ -5,10 +5,9 @@ use alloy_primitives::Address;
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::{Context, Result};
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use tern_l1::{CircuitKey, DeployConfig, DeployReport, RpcL1};
-use tern_prover::exit::{read_exit_verifying_key, ExitKind, NftExit, TokenExit};
+use tern_l1::{DeployReport, RpcL1};
 
 /// Arguments of `tern deploy`.
 #[derive(Args)]
@@ -44,15 +43,13 @@ pub(crate) fn run(args: DeployArgs) -> Result<ExitCode> {
     let signer: PrivateKeySigner = args.key.trim().parse().context("--key is not a private key")?;
     let validators =
         if args.validators.is_empty() { vec![signer.address()] } else { args.validators.clone() };
-    let config = DeployConfig {
-        genesis_root: tern_state::State::new().root(),
-        block_verifiers: block_keys(&args.keys, &args.capacities)?,
-        exit_vk: tern_l1::exit_circuit_key(&exit_vk::<TokenExit>(&args.keys)?),
-        nft_exit_vk: tern_l1::nft_exit_circuit_key(&exit_vk::<NftExit>(&args.keys)?),
-        priority_expiration: args.priority_expiration,
+    // The same reading and checks as `tern devnet`'s deployment.
+    let config = tern_devnet::deploy::deploy_config(
+        &args.keys,
+        &args.capacities,
         validators,
-    };
-    config.check_keys()?;
+        args.priority_expiration,
+    )?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (_, report) = runtime.block_on(async {
         let chain = RpcL1::connect(&args.l1_rpc, signer, Address::ZERO).await?;
@@ -60,35 +57,6 @@ pub(crate) fn run(args: DeployArgs) -> Result<ExitCode> {
     })?;
     print_report(&report, args.json)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The block verifying key of each capacity, from `tern prover setup`'s files.
-fn block_keys(dir: &Path, capacities: &[usize]) -> Result<Vec<CircuitKey>> {
-    capacities
-        .iter()
-        .map(|&capacity| {
-            let vk = tern_prover::read_verifying_key(dir, capacity).with_context(|| {
-                format!(
-                    "no usable block verifying key of capacity {capacity} in {dir}; make it with \
-                     `tern prover setup --capacity {capacity} --out {dir}`",
-                    dir = dir.display()
-                )
-            })?;
-            Ok(tern_l1::block_circuit_key(capacity, &vk)?)
-        })
-        .collect()
-}
-
-/// The exit circuit `K`'s verifying key, from `tern prover setup-exit`'s files.
-fn exit_vk<K: ExitKind>(dir: &Path) -> Result<ark_groth16::VerifyingKey<ark_bn254::Bn254>> {
-    read_exit_verifying_key::<K>(dir).with_context(|| {
-        format!(
-            "no usable exit verifying key {}.vk in {dir}; make the exit keys with \
-             `tern prover setup-exit --out {dir}`",
-            K::KEY_STEM,
-            dir = dir.display()
-        )
-    })
 }
 
 fn print_report(report: &DeployReport, json: bool) -> Result<()> {

@@ -16,7 +16,6 @@ use tern_exit::{ExitOptions, ExitReport, Freeze, Progress, Selection};
 use tern_l1::RpcL1;
 use tern_primitives::Address;
 use tern_restore::{RestoreConfig, Restorer, RpcSource};
-use tern_storage::SqlStore;
 
 /// `tern exit` options.
 #[derive(Debug, Args)]
@@ -75,24 +74,14 @@ pub(crate) fn run(args: ExitArgs) -> Result<ExitCode> {
     runtime.block_on(exit(args))
 }
 
-async fn open_store(args: &ExitArgs) -> Result<SqlStore> {
-    Ok(match &args.database_url {
-        Some(url) => SqlStore::connect(url).await?,
-        None => {
-            std::fs::create_dir_all(&args.data_dir)
-                .with_context(|| format!("creating {}", args.data_dir.display()))?;
-            SqlStore::open_data_dir(&args.data_dir).await?
-        }
-    })
-}
-
 async fn exit(args: ExitArgs) -> Result<ExitCode> {
     let signer: PrivateKeySigner = args.key.trim().parse().context("--key is not a private key")?;
     let owner = signer.address();
     let chain = RpcL1::connect(&args.l1_rpc, signer, args.contract).await?;
     let source = RpcSource::connect(&args.l1_rpc, args.contract).await?;
     let freeze = tern_exit::freeze(&chain, args.dry_run).await?;
-    let store = open_store(&args).await?;
+    let store =
+        crate::restore_cmd::open_store(args.database_url.as_deref(), &args.data_dir).await?;
     let chain_id = tern_restore::L1Source::chain_id(&source).await?;
     let confirmations = args.confirmations.unwrap_or(if chain_id == 31337 { 0 } else { 12 });
     let config = RestoreConfig {

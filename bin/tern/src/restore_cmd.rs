@@ -51,20 +51,25 @@ pub(crate) fn run(args: RestoreArgs) -> Result<ExitCode> {
     runtime.block_on(restore(args))
 }
 
-async fn open_store(args: &RestoreArgs) -> Result<SqlStore> {
-    Ok(match &args.database_url {
+/// The database at `database_url`, else `tern.db` in `data_dir` (made if missing); shared by
+/// `tern restore` and `tern exit`.
+pub(crate) async fn open_store(
+    database_url: Option<&str>,
+    data_dir: &std::path::Path,
+) -> Result<SqlStore> {
+    Ok(match database_url {
         Some(url) => SqlStore::connect(url).await?,
         None => {
-            std::fs::create_dir_all(&args.data_dir)
-                .with_context(|| format!("creating {}", args.data_dir.display()))?;
-            SqlStore::open_data_dir(&args.data_dir).await?
+            std::fs::create_dir_all(data_dir)
+                .with_context(|| format!("creating {}", data_dir.display()))?;
+            SqlStore::open_data_dir(data_dir).await?
         }
     })
 }
 
 async fn restore(args: RestoreArgs) -> Result<ExitCode> {
     let source = RpcSource::connect(&args.l1_rpc, args.contract).await?;
-    let store = open_store(&args).await?;
+    let store = open_store(args.database_url.as_deref(), &args.data_dir).await?;
     let chain_id = tern_restore::L1Source::chain_id(&source).await?;
     let confirmations = args.confirmations.unwrap_or(if chain_id == 31337 { 0 } else { 12 });
     let config = RestoreConfig {

@@ -392,7 +392,7 @@ async fn start_node(
 
 impl RunningNode {
     /// The node's error if it stopped.
-    async fn check(&self) -> Result<(), DevnetError> {
+    fn check(&self) -> Result<(), DevnetError> {
         if self.task.is_finished() {
             return Err(DevnetError::State("the node stopped; its log above says why".into()));
         }
@@ -405,7 +405,7 @@ impl RunningNode {
             if *shutdown.borrow() {
                 return Ok(());
             }
-            self.check().await?;
+            self.check()?;
             let _ = tokio::time::timeout(Duration::from_millis(500), shutdown.changed()).await;
         }
     }
@@ -424,7 +424,7 @@ impl RunningNode {
 async fn wait_for_api(provider: &Provider, node: &RunningNode) -> Result<(), DevnetError> {
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
-        node.check().await?;
+        node.check()?;
         if provider.status().await.is_ok() {
             return Ok(());
         }
@@ -443,7 +443,7 @@ async fn wait_for_l1(
 ) -> Result<(), DevnetError> {
     let mut last = None;
     loop {
-        node.check().await?;
+        node.check()?;
         let status = provider.status().await?;
         let now = (status.last_executed, status.last_sealed);
         if last != Some(now) {

@@ -6,7 +6,7 @@ use super::pages::page;
 use super::routes::{Ctx, Rest};
 use super::types::{Account, AccountDetails, Paginated, Pagination, Transaction};
 use crate::codec::{parse_hex_array, TxHash};
-use crate::server::reads;
+use crate::server::reads::{self, Symbols};
 use axum::extract::State;
 use axum::response::Response;
 use tern_primitives::Address;
@@ -56,12 +56,12 @@ fn to_account(id: AccountId, address: Address, s: crate::types::AccountState, at
 async fn committed_account<S: Storage>(
     st: &Rest<S>,
     id: AccountId,
+    symbols: &Symbols,
 ) -> Result<Option<Account>, RestError> {
-    let symbols = reads::symbols(st.core.store()).await?;
     let (address, state) = {
         let state = st.core.committed_state();
         let Some(account) = state.account(id) else { return Ok(None) };
-        (account.address, reads::account_state(id, account, state.nfts(), &symbols))
+        (account.address, reads::account_state(id, account, state.nfts(), symbols))
     };
     // Every sealed block is at most i64::MAX (storage's integers).
     let updated = st.core.store().account_updated_in(id, i64::MAX as u64).await?;
@@ -72,13 +72,13 @@ async fn committed_account<S: Storage>(
 async fn finalized_account<S: Storage>(
     st: &Rest<S>,
     id: AccountId,
+    symbols: &Symbols,
 ) -> Result<Option<Account>, RestError> {
     let store = st.core.store();
     let Some((executed, account)) = reads::finalized_account(store, id).await? else {
         return Ok(None);
     };
-    let symbols = reads::symbols(store).await?;
-    let state = reads::account_state(id, &account, std::iter::empty(), &symbols);
+    let state = reads::account_state(id, &account, std::iter::empty(), symbols);
     let updated = store.account_updated_in(id, executed).await?;
     Ok(Some(to_account(id, account.address, state, updated.unwrap_or(0))))
 }
@@ -92,9 +92,13 @@ async fn details_of<S: Storage>(st: &Rest<S>, key: &str) -> Result<AccountDetail
         }
         Who::Address(a) => (id_of(st, &who), a),
     };
-    let depositing = reads::depositing(st.core.store(), &address).await?;
+    // One read of the token names for the three states.
+    let symbols = reads::symbols(st.core.store()).await?;
+    let depositing = reads::depositing(st.core.store(), &address, &symbols).await?;
     let (committed, finalized) = match id {
-        Some(id) => (committed_account(st, id).await?, finalized_account(st, id).await?),
+        Some(id) => {
+            (committed_account(st, id, &symbols).await?, finalized_account(st, id, &symbols).await?)
+        }
         None => (None, None),
     };
     Ok(AccountDetails { depositing, committed, finalized })
@@ -110,7 +114,10 @@ pub(crate) async fn details<S: Storage>(State(st): State<Rest<S>>, ctx: Ctx) -> 
 pub(crate) async fn committed<S: Storage>(State(st): State<Rest<S>>, ctx: Ctx) -> Response {
     let r = match parse_who(ctx.param(KEY)) {
         Ok(who) => match id_of(&st, &who) {
-            Some(id) => committed_account(&st, id).await,
+            Some(id) => match reads::symbols(st.core.store()).await {
+                Ok(symbols) => committed_account(&st, id, &symbols).await,
+                Err(e) => Err(e.into()),
+            },
             None => Ok(None),
         },
         Err(e) => Err(e),
@@ -122,7 +129,10 @@ pub(crate) async fn committed<S: Storage>(State(st): State<Rest<S>>, ctx: Ctx) -
 pub(crate) async fn finalized<S: Storage>(State(st): State<Rest<S>>, ctx: Ctx) -> Response {
     let r = match parse_who(ctx.param(KEY)) {
         Ok(who) => match id_of(&st, &who) {
-            Some(id) => finalized_account(&st, id).await,
+            Some(id) => match reads::symbols(st.core.store()).await {
+                Ok(symbols) => finalized_account(&st, id, &symbols).await,
+                Err(e) => Err(e.into()),
+            },
             None => Ok(None),
         },
         Err(e) => Err(e),

@@ -44,13 +44,15 @@ impl<S: Storage> Api<S> {
 impl<S: Storage> TernApiServer for Api<S> {
     async fn account_info(&self, address: Addr) -> RpcResult<AccountInfo> {
         let store = self.core.store();
-        let (id, committed) = reads::committed_of(&self.core, &address.0).await?;
+        // One read of the token names for the three states.
+        let symbols = reads::symbols(store).await?;
+        let (id, committed) = reads::committed_of(&self.core, &address.0, &symbols);
         Ok(AccountInfo {
             address: address.0,
             id: id.map(|i| i.0),
-            depositing: reads::depositing(store, &address.0).await?,
+            depositing: reads::depositing(store, &address.0, &symbols).await?,
             committed,
-            verified: reads::verified(store, id).await?,
+            verified: reads::verified(store, id, &symbols).await?,
         })
     }
 

@@ -115,22 +115,20 @@ pub(crate) async fn finalized_account<S: Storage>(
 pub(crate) async fn verified<S: Storage>(
     store: &S,
     id: Option<AccountId>,
+    symbols: &Symbols,
 ) -> ApiResult<AccountState> {
     let Some(id) = id else { return Ok(AccountState::default()) };
     let account = finalized_account(store, id).await?;
-    let symbols = symbols(store).await?;
-    Ok(account
-        .map(|(_, a)| account_state(id, &a, std::iter::empty(), &symbols))
-        .unwrap_or_default())
+    Ok(account.map(|(_, a)| account_state(id, &a, std::iter::empty(), symbols)).unwrap_or_default())
 }
 
 /// Deposits to `address` still in the priority queue, summed by token.
 pub(crate) async fn depositing<S: Storage>(
     store: &S,
     address: &Address,
+    symbols: &Symbols,
 ) -> ApiResult<DepositingBalances> {
     let mut out = DepositingBalances::default();
-    let symbols = symbols(store).await?;
     for p in store.pending_priority_ops().await.map_err(storage)? {
         let PriorityOp::Deposit { token, amount, to } = p.op else { continue };
         if to != *address {
@@ -336,12 +334,12 @@ pub(crate) fn ratio_decimal(wei: u128, units: u128) -> String {
 }
 
 /// The core's committed account of `address`, for subscriptions and `account_info`.
-pub(crate) async fn committed_of<S: Storage>(
+pub(crate) fn committed_of<S: Storage>(
     core: &NodeCore<S>,
     address: &Address,
-) -> ApiResult<(Option<AccountId>, AccountState)> {
-    let symbols = symbols(core.store()).await?;
-    Ok(committed(&core.committed_state(), address, &symbols))
+    symbols: &Symbols,
+) -> (Option<AccountId>, AccountState) {
+    committed(&core.committed_state(), address, symbols)
 }
 
 #[cfg(test)]

@@ -100,12 +100,12 @@ async fn account_state<S: Storage>(
     address: &Addr,
     action: ActionType,
 ) -> Result<AccountState, String> {
-    let (id, committed) =
-        reads::committed_of(&api.core, &address.0).await.map_err(|e| e.to_string())?;
+    let symbols = reads::symbols(api.core.store()).await.map_err(|e| e.to_string())?;
+    let (id, committed) = reads::committed_of(&api.core, &address.0, &symbols);
     match action {
         ActionType::Commit => Ok(committed),
         ActionType::Verify => {
-            reads::verified(api.core.store(), id).await.map_err(|e| e.to_string())
+            reads::verified(api.core.store(), id, &symbols).await.map_err(|e| e.to_string())
         }
     }
 }
